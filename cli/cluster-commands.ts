@@ -1,0 +1,42 @@
+import { Command } from 'commander';
+import { down, up } from '../cluster/launcher/up.js';
+import { nonNegativeInt, portNumber, positiveInt } from './options.js';
+
+const progress = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 23)} ${line}\n`);
+
+export const upCommand = new Command('up')
+  .description('start a local cluster of separate node processes and wait until it is ok')
+  .option('--primaries <n>', 'number of masters', positiveInt, 3)
+  .option('--replicas <n>', 'replicas per master', nonNegativeInt, 1)
+  .option('--base-port <port>', 'first client port; nodes use consecutive ports', portNumber, 30001)
+  .option('--node-timeout <ms>', 'cluster-node-timeout in ms', positiveInt, 15000)
+  .option('--host <ip>', 'address to bind and announce', '127.0.0.1')
+  .option('--dir <path>', 'where node data, logs and the state file go', 'run/cluster')
+  .option('--redis', 'start real redis-server processes instead of kvnetlab nodes', false)
+  .option('--timeout <ms>', 'how long to wait for the cluster to form', positiveInt, 60000)
+  .action(async (o) => {
+    const state = await up({
+      primaries: o.primaries,
+      replicas: o.replicas,
+      basePort: o.basePort,
+      nodeTimeout: o.nodeTimeout,
+      dir: o.dir,
+      host: o.host,
+      redis: o.redis,
+      timeoutMs: o.timeout,
+      progress,
+    });
+    process.stdout.write(`cluster is up (${state.kind}, state file ${o.dir}/cluster.json):\n`);
+    for (const n of state.nodes) {
+      process.stdout.write(`  ${n.role.padEnd(7)} ${state.host}:${n.port} bus ${n.busPort}  id ${n.id}  pid ${n.pid}\n`);
+    }
+    process.stdout.write(`stop it with: kvnetlab down --dir ${o.dir}\n`);
+  });
+
+export const downCommand = new Command('down')
+  .description('stop the processes that `kvnetlab up` started (by PID) and nothing else')
+  .option('--dir <path>', 'the directory given to up', 'run/cluster')
+  .action(async (o) => {
+    const n = await down(o.dir, progress);
+    process.stdout.write(`stopped ${n} process(es)\n`);
+  });

@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { nodeCommand } from './node-command.js';
+import { downCommand, upCommand } from './cluster-commands.js';
+
+/**
+ * kvnetlab: one binary, one subcommand per process kind.
+ *   node  - a cluster node          up/down - a local cluster
+ */
+const program = new Command('kvnetlab')
+  .description('measure what maintenance events cost on the network of an in-memory KV cluster')
+  .showHelpAfterError()
+  .addCommand(nodeCommand)
+  .addCommand(upCommand)
+  .addCommand(downCommand);
+
+program.parseAsync(process.argv).catch((e: Error) => {
+  process.stderr.write(`kvnetlab: ${e.message}\n`);
+  process.exit(1);
+});

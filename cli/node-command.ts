@@ -1,0 +1,44 @@
+import { Command } from 'commander';
+import { KvNode } from '../cluster/node/node.js';
+import { defaultConfig } from '../cluster/node/config.js';
+import { nonNegativeInt, portNumber } from './options.js';
+
+/** A Redis-style log line: `pid:M 21 Nov 2026 16:50:11.123 * text`. */
+function log(line: string): void {
+  const t = new Date();
+  const stamp = t.toUTCString().slice(5, 25) + '.' + String(t.getUTCMilliseconds()).padStart(3, '0');
+  process.stdout.write(`${process.pid}:M ${stamp} * ${line}\n`);
+}
+
+export const nodeCommand = new Command('node')
+  .description('run one cluster node (RESP on --port, cluster bus on --bus-port)')
+  .requiredOption('--port <port>', 'client port', portNumber)
+  .option('--bus-port <port>', 'cluster bus port (default: port + 10000)', portNumber)
+  .option('--host <ip>', 'address to bind', '127.0.0.1')
+  .option('--dir <path>', 'data directory (nodes.conf)', '.')
+  .option('--node-timeout <ms>', 'cluster-node-timeout in ms', nonNegativeInt, 15000)
+  .option('--announce-host <ip>', 'address announced to clients and peers (a proxy in front of the node)')
+  .option('--announce-port <port>', 'client port announced', portNumber)
+  .option('--announce-bus-port <port>', 'bus port announced', portNumber)
+  .action(async (o) => {
+    const config = defaultConfig({
+      port: o.port,
+      busPort: o.busPort,
+      host: o.host,
+      dir: o.dir,
+      nodeTimeout: o.nodeTimeout,
+      announceHost: o.announceHost,
+      announcePort: o.announcePort,
+      announceBusPort: o.announceBusPort,
+    });
+    const node = new KvNode(config, log);
+    await node.start();
+    const shutdown = async (signal: string) => {
+      log(`received ${signal}, shutting down`);
+      node.saveClusterConfig();
+      await node.stop();
+      process.exit(0);
+    };
+    process.on('SIGTERM', () => void shutdown('SIGTERM'));
+    process.on('SIGINT', () => void shutdown('SIGINT'));
+  });

@@ -1,0 +1,19 @@
+import type { CommandSpec } from './types.js';
+import { clusterCommands } from './cluster.js';
+import { hashCommands } from './hashes.js';
+import { keyCommands } from './keys.js';
+import { migrateCommands } from './migrate.js';
+import { serverCommands } from './server.js';
+import { stringCommands } from './strings.js';
+import { zsetCommands } from './zsets.js';
+
+/** Every command family of a node; the registry is built from this list. */
+export const ALL_COMMAND_FAMILIES: ReadonlyArray<ReadonlyArray<CommandSpec>> = [
+  serverCommands,
+  clusterCommands,
+  migrateCommands,
+  stringCommands,
+  hashCommands,
+  zsetCommands,
+  keyCommands,
+];

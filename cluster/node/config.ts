@@ -1,0 +1,78 @@
+/**
+ * A node's settings: the flags of `kvnetlab node`, and the ones CONFIG GET/SET see
+ * under Redis' option names. One table so CONFIG, INFO and the CLI agree.
+ */
+export interface NodeConfig {
+  /** Client (RESP) port this node listens on. */
+  port: number;
+  /** Cluster bus port; Redis' default is port + 10000. */
+  busPort: number;
+  host: string;
+  /** Holds nodes.conf (and snapshots later). */
+  dir: string;
+  nodeTimeout: number;
+  /** What the node tells others to use: a proxy's address when one fronts it. */
+  announceHost: string;
+  announcePort: number;
+  announceBusPort: number;
+  /** proto-max-bulk-len: larger bulk strings are refused before they are read. */
+  protoMaxBulkLen: number;
+}
+
+export function defaultConfig(partial: Partial<NodeConfig> & { port: number }): NodeConfig {
+  const port = partial.port;
+  const busPort = partial.busPort ?? port + 10000;
+  return {
+    port,
+    busPort,
+    host: partial.host ?? '127.0.0.1',
+    dir: partial.dir ?? '.',
+    nodeTimeout: partial.nodeTimeout ?? 15000,
+    announceHost: partial.announceHost ?? partial.host ?? '127.0.0.1',
+    announcePort: partial.announcePort ?? port,
+    announceBusPort: partial.announceBusPort ?? busPort,
+    protoMaxBulkLen: partial.protoMaxBulkLen ?? 512 * 1024 * 1024,
+  };
+}
+
+interface ConfigOption {
+  get(c: NodeConfig): string;
+  /** Absent: the option is read-only at run time (Redis' IMMUTABLE_CONFIG). */
+  set?(c: NodeConfig, value: string): void;
+}
+
+const intOption = (key: 'nodeTimeout' | 'announcePort' | 'announceBusPort' | 'protoMaxBulkLen'): ConfigOption => ({
+  get: (c) => String(c[key]),
+  set: (c, v) => {
+    if (!/^\d+$/.test(v)) throw new Error(`argument couldn't be parsed into an integer`);
+    c[key] = Number(v);
+  },
+});
+
+/** Redis option name -> accessor. Options we accept only for client compatibility are constant. */
+export const CONFIG_OPTIONS: Record<string, ConfigOption> = {
+  port: { get: (c) => String(c.port) },
+  bind: { get: (c) => c.host },
+  dir: { get: (c) => c.dir },
+  'cluster-enabled': { get: () => 'yes' },
+  'cluster-config-file': { get: () => 'nodes.conf' },
+  'cluster-node-timeout': intOption('nodeTimeout'),
+  'cluster-announce-ip': { get: (c) => c.announceHost, set: (c, v) => void (c.announceHost = v) },
+  'cluster-announce-port': intOption('announcePort'),
+  'cluster-announce-bus-port': intOption('announceBusPort'),
+  'cluster-port': { get: (c) => String(c.busPort) },
+  'proto-max-bulk-len': intOption('protoMaxBulkLen'),
+  // Accepted for redis-benchmark and redis-cli, which read them at start.
+  save: { get: () => '' },
+  appendonly: { get: () => 'no' },
+  databases: { get: () => '1' },
+  maxmemory: { get: () => '0' },
+  'maxmemory-policy': { get: () => 'noeviction' },
+  'cluster-require-full-coverage': { get: () => 'yes' },
+};
+
+/** Redis' glob for CONFIG GET patterns is the same as KEYS; options are ASCII so a regex is enough. */
+export function configPatternToRegex(pattern: string): RegExp {
+  const re = pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${re}$`, 'i');
+}

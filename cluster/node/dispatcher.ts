@@ -1,0 +1,75 @@
+import type { CommandContext, ClientState } from '../commands/types.js';
+import type { CommandRegistry } from '../commands/registry.js';
+import { arityOk } from '../commands/registry.js';
+import { type Reply, err } from '../resp/reply.js';
+import type { Keyspace } from '../store/keyspace.js';
+import type { ClusterState } from '../topology/state.js';
+import type { NodeServices } from './services.js';
+import type { NodeStats } from './stats.js';
+import { routeCommand } from './routing.js';
+
+export interface DispatcherDeps {
+  registry: CommandRegistry;
+  cluster: ClusterState;
+  db: Keyspace;
+  services: NodeServices;
+  stats: NodeStats;
+}
+
+/**
+ * From a decoded request to a reply: look up, check arity, route (MOVED/ASK/...),
+ * execute, count. Mirrors server.c processCommand's order of checks so that the same
+ * bad request gets the same error as from Redis.
+ */
+export class Dispatcher {
+  constructor(private readonly deps: DispatcherDeps) {}
+
+  dispatch(client: ClientState, args: Buffer[]): Reply | Promise<Reply> {
+    const { registry, cluster, db, services, stats } = this.deps;
+    const rawName = args[0].toString('latin1');
+    const spec = registry.lookup(rawName);
+    if (!spec) {
+      stats.rejectedCalls++;
+      return this.fail(unknownCommand(rawName, args));
+    }
+    if (!arityOk(spec, args.length)) {
+      stats.rejectedCalls++;
+      return this.fail(err(`ERR wrong number of arguments for '${spec.name}' command`));
+    }
+    const redirect = routeCommand(cluster, spec, args, client, (key) => db.exists(key.toString('latin1'), services.now()));
+    if (redirect) {
+      if (spec.name !== 'asking') client.asking = false;
+      return this.fail(redirect);
+    }
+    client.lastCommand = spec.name;
+    const ctx: CommandContext = { client, db, node: services };
+    const started = performance.now();
+    const reply = spec.execute(ctx, args);
+    if (spec.name !== 'asking') client.asking = false;
+    if (reply instanceof Promise) {
+      return reply.then((r) => this.count(spec.name, started, r));
+    }
+    return this.count(spec.name, started, reply);
+  }
+
+  private count(name: string, started: number, reply: Reply): Reply {
+    const failed = reply.t === 'error';
+    this.deps.stats.countCommand(name, Math.round((performance.now() - started) * 1000), failed);
+    if (failed) this.deps.stats.countError(reply.v);
+    return reply;
+  }
+
+  private fail(reply: Reply): Reply {
+    if (reply.t === 'error') this.deps.stats.countError(reply.v);
+    return reply;
+  }
+}
+
+/** server.c processCommand: the first arguments are quoted, up to 128 bytes in all. */
+export function unknownCommand(rawName: string, args: Buffer[]): Reply {
+  let shown = '';
+  for (let i = 1; i < args.length && shown.length < 128; i++) {
+    shown += `'${args[i].toString('latin1').slice(0, 128 - shown.length)}' `;
+  }
+  return err(`ERR unknown command '${rawName.slice(0, 128)}', with args beginning with: ${shown}`);
+}

@@ -1,0 +1,171 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type net from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { ClientState, CommandSpec } from '../commands/types.js';
+import { CommandRegistry } from '../commands/registry.js';
+import { ALL_COMMAND_FAMILIES } from '../commands/index.js';
+import { Keyspace } from '../store/keyspace.js';
+import { ClusterState } from '../topology/state.js';
+import { BusEngine } from '../topology/bus-engine.js';
+import { F } from '../topology/node-flags.js';
+import { loadNodesConf, saveNodesConf } from '../topology/nodes-file.js';
+import type { Reply } from '../resp/reply.js';
+import type { NodeConfig } from './config.js';
+import { NodeStats } from './stats.js';
+import { ClientConnection } from './connection.js';
+import { Dispatcher } from './dispatcher.js';
+import { renderInfo, roleLines } from './info.js';
+import { Migrator } from './migrate.js';
+import type { MigrateRequest, NodeServices } from './services.js';
+import { closeServer, connectTcp, listenTcp } from './listen.js';
+
+export type Logger = (line: string) => void;
+
+/**
+ * One cluster node: a keyspace, a command table, the cluster state and its bus.
+ *
+ *   client port ──> ClientConnection ──> Dispatcher ──> command table ──> Keyspace
+ *   bus port    ──> BusLink ──────────> BusEngine  ──> ClusterState ──> nodes.conf
+ *
+ * `handleClient` and `handleBus` take any Duplex, so tests drive a node through
+ * in-memory streams; `start()` adds the TCP listeners.
+ */
+export class KvNode implements NodeServices {
+  readonly runId = randomBytes(20).toString('hex');
+  readonly stats = new NodeStats();
+  readonly db = new Keyspace();
+  readonly registry = new CommandRegistry(ALL_COMMAND_FAMILIES);
+  readonly cluster: ClusterState;
+  readonly bus: BusEngine;
+  private readonly dispatcher: Dispatcher;
+  private readonly migrator: Migrator;
+  private readonly connections = new Map<number, { client: ClientState; stream: Duplex }>();
+  private nextClientId = 1;
+  private servers: net.Server[] = [];
+  private expireTimer: NodeJS.Timeout | undefined;
+  private readonly nodesConfPath: string;
+
+  constructor(
+    readonly config: NodeConfig,
+    private readonly log: Logger = () => undefined,
+  ) {
+    mkdirSync(config.dir, { recursive: true });
+    this.nodesConfPath = join(config.dir, 'nodes.conf');
+    this.cluster = loadNodesConf(this.nodesConfPath) ?? new ClusterState();
+    const me = this.cluster.myself;
+    me.ip = config.announceHost;
+    me.port = config.announcePort;
+    me.cport = config.announceBusPort;
+    this.cluster.dirty = true;
+    this.bus = new BusEngine({
+      state: this.cluster,
+      settings: () => this.config,
+      connect: connectTcp,
+      save: () => this.saveClusterConfig(),
+      countKeysInSlot: (slot) => this.db.countInSlot(slot),
+      deleteKeysInSlot: (slot) => this.db.deleteSlot(slot),
+      replOffset: () => 0n,
+      log,
+      now: () => Date.now(),
+    });
+    this.migrator = new Migrator(this.db, () => this.now());
+    this.dispatcher = new Dispatcher({ registry: this.registry, cluster: this.cluster, db: this.db, services: this, stats: this.stats });
+    this.saveClusterConfig();
+  }
+
+  async start(): Promise<void> {
+    const { host, port, busPort } = this.config;
+    this.servers.push(await listenTcp(host, port, (s) => this.handleClient(s, `${s.remoteAddress}:${s.remotePort}`, `${s.localAddress}:${s.localPort}`)));
+    this.servers.push(await listenTcp(host, busPort, (s) => this.handleBus(s)));
+    this.bus.start();
+    // Active expiry, like Redis' hz 10 serverCron: a bounded amount of work per tick.
+    this.expireTimer = setInterval(() => this.db.activeExpireCycle(this.now(), 20), 100);
+    this.expireTimer.unref?.();
+    this.log(`node ${this.cluster.myself.name} ready: client ${host}:${port}, bus ${host}:${busPort}`);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.expireTimer);
+    this.bus.stop();
+    this.migrator.close();
+    for (const { stream } of this.connections.values()) stream.destroy();
+    await Promise.all(this.servers.map(closeServer));
+    this.servers = [];
+  }
+
+  handleClient(stream: Duplex, addr = 'memory:0', laddr = 'memory:0'): ClientState {
+    const client: ClientState = {
+      id: this.nextClientId++,
+      name: '',
+      resp: 2,
+      asking: false,
+      readonly: false,
+      addr,
+      laddr,
+      createdAt: Date.now(),
+      lastCommand: '',
+      closeAfterReply: false,
+    };
+    this.stats.totalConnectionsReceived++;
+    this.connections.set(client.id, { client, stream });
+    new ClientConnection(stream, client, {
+      dispatch: (c, args) => this.dispatcher.dispatch(c, args),
+      stats: this.stats,
+      maxBulkLen: this.config.protoMaxBulkLen,
+      onClose: (c) => this.connections.delete(c.id),
+    });
+    return client;
+  }
+
+  handleBus(stream: Duplex): void {
+    this.bus.acceptInbound(stream);
+  }
+
+  // ---- NodeServices ----------------------------------------------------------------
+
+  now(): number {
+    return Date.now();
+  }
+
+  saveClusterConfig(): void {
+    if (this.cluster.dirty) saveNodesConf(this.nodesConfPath, this.cluster);
+  }
+
+  clients(): ClientState[] {
+    return [...this.connections.values()].map((c) => c.client);
+  }
+
+  killClient(id: number): boolean {
+    const conn = this.connections.get(id);
+    conn?.stream.destroy();
+    return conn !== undefined;
+  }
+
+  commandTable(): CommandSpec[] {
+    return this.registry.all();
+  }
+
+  info(sections: string[]): string {
+    return renderInfo(sections, {
+      runId: this.runId,
+      config: this.config,
+      stats: this.stats,
+      cluster: this.cluster,
+      connectedClients: this.connections.size,
+      keys: this.db.size(),
+      expires: this.db.keysWithExpire,
+      usedMemory: this.db.usedMemoryBytes(),
+      replication: () => roleLines(this.cluster, this.runId),
+    });
+  }
+
+  migrate(req: MigrateRequest): Promise<Reply> {
+    return this.migrator.migrate(req);
+  }
+
+  get isReplica(): boolean {
+    return (this.cluster.myself.flags & F.SLAVE) !== 0;
+  }
+}
