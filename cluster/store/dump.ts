@@ -1,0 +1,169 @@
+import { crc32 } from 'node:zlib';
+import { DumpPayloadError } from './errors.js';
+import { SortedSet } from './sorted-set.js';
+import type { Value } from './value.js';
+
+/**
+ * Our DUMP/RESTORE payload. Not Redis' RDB encoding: only kvnetlab nodes read it (MIGRATE
+ * between our nodes, DUMP + RESTORE through a client). All integers are big-endian.
+ *
+ *   offset  size  field
+ *   0       4     magic "KVNL"                    0x4B 0x56 0x4E 0x4C
+ *   4       1     format version                  0x01
+ *   5       1     type                            0x00 string, 0x01 hash, 0x02 zset
+ *   6       ...   body, by type:
+ *                   string  u32 len, len bytes
+ *                   hash    u32 n, then n x ( u32 flen, field bytes, u32 vlen, value bytes )
+ *                   zset    u32 n, then n x ( u32 mlen, member bytes, f64 score )   ascending order
+ *   end-4   4     CRC-32 (IEEE, as zlib's crc32) of bytes [0, end-4)
+ *
+ *   +------+---+---+-----------------------------+--------+
+ *   | KVNL | v | t | body                        | crc32  |
+ *   +------+---+---+-----------------------------+--------+
+ *
+ * restoreValue checks, in order: length >= 10, magic, version, CRC, then parses the body
+ * with bounds checks (no trailing bytes, no duplicate fields/members, no NaN score).
+ * The first four faults answer "ERR DUMP payload version or checksum are wrong", like
+ * Redis' verifyDumpPayload; a body that does not parse answers "ERR Bad data format".
+ */
+
+const MAGIC = Buffer.from('KVNL', 'latin1');
+export const DUMP_VERSION = 1;
+const TYPE_CODE = { string: 0, hash: 1, zset: 2 } as const;
+const HEADER = 6;
+const TRAILER = 4;
+
+/** Collects the body as a list of chunks; one concat at the end. */
+class Writer {
+  readonly chunks: Buffer[] = [];
+  u32(n: number): void {
+    const b = Buffer.allocUnsafe(4);
+    b.writeUInt32BE(n);
+    this.chunks.push(b);
+  }
+  f64(n: number): void {
+    const b = Buffer.allocUnsafe(8);
+    b.writeDoubleBE(n);
+    this.chunks.push(b);
+  }
+  bytes(b: Buffer): void {
+    this.u32(b.length);
+    this.chunks.push(b);
+  }
+  str(s: string): void {
+    this.bytes(Buffer.from(s, 'latin1'));
+  }
+}
+
+export function dumpValue(v: Value): Buffer {
+  const w = new Writer();
+  w.chunks.push(MAGIC, Buffer.from([DUMP_VERSION, TYPE_CODE[v.type]]));
+  switch (v.type) {
+    case 'string':
+      w.bytes(v.value);
+      break;
+    case 'hash':
+      w.u32(v.value.size);
+      for (const [f, val] of v.value) {
+        w.str(f);
+        w.bytes(val);
+      }
+      break;
+    case 'zset':
+      w.u32(v.value.card);
+      for (const [m, score] of v.value.entries()) {
+        w.str(m);
+        w.f64(score);
+      }
+      break;
+  }
+  const body = Buffer.concat(w.chunks);
+  const crc = Buffer.allocUnsafe(4);
+  crc.writeUInt32BE(crc32(body) >>> 0);
+  return Buffer.concat([body, crc]);
+}
+
+/** Bounds-checked reader over the body; any overrun is a format fault. */
+class Reader {
+  pos = HEADER;
+  constructor(
+    private readonly buf: Buffer,
+    private readonly end: number,
+  ) {}
+  private need(n: number): void {
+    if (this.pos + n > this.end) throw new DumpPayloadError('format', `body ends at ${this.end}, needs ${this.pos + n}`);
+  }
+  u32(): number {
+    this.need(4);
+    const n = this.buf.readUInt32BE(this.pos);
+    this.pos += 4;
+    return n;
+  }
+  f64(): number {
+    this.need(8);
+    const n = this.buf.readDoubleBE(this.pos);
+    this.pos += 8;
+    return n;
+  }
+  bytes(): Buffer {
+    const len = this.u32();
+    this.need(len);
+    const b = Buffer.from(this.buf.subarray(this.pos, this.pos + len)); // a copy: the payload is not ours to keep
+    this.pos += len;
+    return b;
+  }
+  str(): string {
+    return this.bytes().toString('latin1');
+  }
+  done(): void {
+    if (this.pos !== this.end) throw new DumpPayloadError('format', `${this.end - this.pos} trailing bytes`);
+  }
+}
+
+/** Throws DumpPayloadError on any damage; see the layout above. */
+export function restoreValue(buf: Buffer): Value {
+  if (buf.length < HEADER + TRAILER) throw new DumpPayloadError('truncated', `${buf.length} bytes`);
+  if (!buf.subarray(0, 4).equals(MAGIC)) throw new DumpPayloadError('magic', buf.subarray(0, 4).toString('hex'));
+  if (buf[4] !== DUMP_VERSION) throw new DumpPayloadError('version', `version ${buf[4]}`);
+  const end = buf.length - TRAILER;
+  const want = buf.readUInt32BE(end);
+  const got = crc32(buf.subarray(0, end)) >>> 0;
+  if (want !== got) throw new DumpPayloadError('checksum', `crc ${got.toString(16)} != ${want.toString(16)}`);
+
+  const r = new Reader(buf, end);
+  let value: Value;
+  switch (buf[5]) {
+    case TYPE_CODE.string:
+      value = { type: 'string', value: r.bytes() };
+      break;
+    case TYPE_CODE.hash: {
+      const n = r.u32();
+      const h = new Map<string, Buffer>();
+      for (let i = 0; i < n; i++) {
+        const f = r.str();
+        if (h.has(f)) throw new DumpPayloadError('format', 'duplicate hash field');
+        h.set(f, r.bytes());
+      }
+      if (n === 0) throw new DumpPayloadError('format', 'empty hash');
+      value = { type: 'hash', value: h };
+      break;
+    }
+    case TYPE_CODE.zset: {
+      const n = r.u32();
+      const z = new SortedSet();
+      for (let i = 0; i < n; i++) {
+        const m = r.str();
+        const score = r.f64();
+        if (Number.isNaN(score)) throw new DumpPayloadError('format', 'NaN score');
+        if (z.set(m, score) !== 'added') throw new DumpPayloadError('format', 'duplicate zset member');
+      }
+      if (n === 0) throw new DumpPayloadError('format', 'empty zset');
+      value = { type: 'zset', value: z };
+      break;
+    }
+    default:
+      throw new DumpPayloadError('format', `type ${buf[5]}`);
+  }
+  r.done();
+  return value;
+}
