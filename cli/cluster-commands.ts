@@ -10,7 +10,9 @@ export const upCommand = new Command('up')
   .option('--replicas <n>', 'replicas per master', nonNegativeInt, 1)
   .option('--base-port <port>', 'first client port; nodes use consecutive ports', portNumber, 30001)
   .option('--node-timeout <ms>', 'cluster-node-timeout in ms', positiveInt, 15000)
-  .option('--host <ip>', 'address to bind and announce', '127.0.0.1')
+  .option('--host <ip>', 'address nodes announce to clients and peers', '127.0.0.1')
+  .option('--bind <ip>', 'address nodes listen on (default: --host)')
+  .option('--foreground', 'stay running and stop the cluster on SIGTERM/SIGINT (for containers)', false)
   .option('--dir <path>', 'where node data, logs and the state file go', 'run/cluster')
   .option('--redis', 'start real redis-server processes instead of kvnetlab nodes', false)
   .option('--timeout <ms>', 'how long to wait for the cluster to form', positiveInt, 60000)
@@ -22,6 +24,7 @@ export const upCommand = new Command('up')
       nodeTimeout: o.nodeTimeout,
       dir: o.dir,
       host: o.host,
+      bind: o.bind,
       redis: o.redis,
       timeoutMs: o.timeout,
       progress,
@@ -30,7 +33,15 @@ export const upCommand = new Command('up')
     for (const n of state.nodes) {
       process.stdout.write(`  ${n.role.padEnd(7)} ${state.host}:${n.port} bus ${n.busPort}  id ${n.id}  pid ${n.pid}\n`);
     }
-    process.stdout.write(`stop it with: kvnetlab down --dir ${o.dir}\n`);
+    if (!o.foreground) {
+      process.stdout.write(`stop it with: kvnetlab down --dir ${o.dir}\n`);
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      process.once('SIGTERM', () => resolve());
+      process.once('SIGINT', () => resolve());
+    });
+    await down(o.dir, progress);
   });
 
 export const downCommand = new Command('down')

@@ -1,4 +1,5 @@
-import calculateSlot from 'cluster-key-slot';
+import { isIP } from 'node:net';
+import { bufferHashSlot } from '../store/slot.js';
 import { type Reply, OK, array, bulk, bulks, err, int, status } from '../resp/reply.js';
 import type { CommandContext, CommandSpec } from './types.js';
 import { type Subcommand, dispatchSubcommand, parseInteger } from './subcommands.js';
@@ -139,7 +140,7 @@ const table: Record<string, Subcommand> = {
       if (port === undefined || cport === undefined || port < 0 || port > 65535 || cport < 0 || cport > 65535) {
         return err(`ERR Invalid base port specified: ${args[3]}`);
       }
-      if (!/^[0-9.:a-fA-F]+$/.test(ip)) return err(`ERR Invalid node address specified: ${ip}:${args[3]}`);
+      if (isIP(ip) === 0) return err(`ERR Invalid node address specified: ${ip}:${args[3]}`);
       ctx.node.bus.startHandshake(ip, port, cport);
       return OK;
     },
@@ -190,7 +191,7 @@ const table: Record<string, Subcommand> = {
       return int(ctx.db.countInSlot(slot));
     },
   },
-  keyslot: { arity: 3, execute: (_ctx, args) => int(calculateSlot(args[2])) },
+  keyslot: { arity: 3, execute: (_ctx, args) => int(bufferHashSlot(args[2])) },
   reset: {
     arity: -2,
     execute(ctx, args) {

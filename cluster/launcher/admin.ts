@@ -36,13 +36,17 @@ export function fields(body: string): Record<string, string> {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `check` until it returns true or the deadline passes; `progress` is told each try. */
+/** Thrown by a `waitFor` check to stop waiting at once (a node process exited). */
+export class GiveUp extends Error {}
+
+/** Polls `check` until it returns true or the deadline passes. */
 export async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>, everyMs = 200): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
       if (await check()) return;
-    } catch {
+    } catch (e) {
+      if (e instanceof GiveUp) throw e;
       // not ready yet: a node still starting refuses connections
     }
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);

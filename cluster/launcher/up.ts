@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { call, callText, fields, waitFor } from './admin.js';
+import { GiveUp, call, callText, fields, waitFor } from './admin.js';
 import { isAlive, kvnetlabCli, spawnDetached, stopProcess } from './processes.js';
 import { type LocalClusterState, readState, writeState } from './state-file.js';
 
@@ -10,7 +10,10 @@ export interface UpOptions {
   basePort: number;
   nodeTimeout: number;
   dir: string;
+  /** Address announced to clients and peers. */
   host: string;
+  /** Address the nodes listen on (default: host); 0.0.0.0 in a container. */
+  bind?: string;
   /** Start real redis-server processes instead of kvnetlab nodes. */
   redis: boolean;
   /** Progress lines (the CLI prints them; tests collect them). */
@@ -19,7 +22,7 @@ export interface UpOptions {
 }
 
 export class UpError extends Error {
-  constructor(readonly code: 'ALREADY_UP' | 'NO_REDIS' | 'BAD_TOPOLOGY' | 'START_FAILED', message: string) {
+  constructor(readonly code: 'ALREADY_UP' | 'BAD_TOPOLOGY', message: string) {
     super(message);
     this.name = 'UpError';
   }
@@ -54,6 +57,7 @@ export async function up(o: UpOptions): Promise<LocalClusterState> {
   if (previous && previous.nodes.some((n) => isAlive(n.pid, n.cmdlineMark))) {
     throw new UpError('ALREADY_UP', `a cluster started from ${dir} is still running: run "kvnetlab down --dir ${o.dir}" first`);
   }
+  const bind = o.bind ?? o.host;
   const total = o.primaries * (1 + o.replicas);
   const ports = Array.from({ length: total }, (_, i) => o.basePort + i);
   const started: LocalClusterState['nodes'] = [];
@@ -68,14 +72,17 @@ export async function up(o: UpOptions): Promise<LocalClusterState> {
       let pid: number;
       if (o.redis) {
         pid = spawnDetached('redis-server', [
-          '--port', String(port), '--bind', o.host, '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf',
+          '--port', String(port), '--bind', bind, '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf',
           '--cluster-node-timeout', String(o.nodeTimeout), '--cluster-announce-ip', o.host, '--dir', nodeDir,
           '--save', '', '--appendonly', 'no', '--daemonize', 'no',
+          // Redis rewrites its process title; keep `--port N` in it so `down` can
+          // tell this process from an unrelated one that got the same PID.
+          '--proc-title-template', '{title} --port {port}',
         ], nodeDir, join(nodeDir, 'node.log'));
       } else {
         pid = spawnDetached(process.execPath, [
           kvnetlabCli(), 'node', '--port', String(port), '--bus-port', String(busPort), '--dir', nodeDir,
-          '--node-timeout', String(o.nodeTimeout), '--host', o.host, '--announce-host', o.host,
+          '--node-timeout', String(o.nodeTimeout), '--host', bind, '--announce-host', o.host,
         ], nodeDir, join(nodeDir, 'node.log'));
       }
       started.push({ id: '', role: 'master', port, busPort, pid, dir: nodeDir, cmdlineMark: mark });
@@ -85,7 +92,7 @@ export async function up(o: UpOptions): Promise<LocalClusterState> {
 
     for (const n of started) {
       await waitFor(`node on port ${n.port} to answer PING`, o.timeoutMs, async () => {
-        if (!isAlive(n.pid, n.cmdlineMark)) throw new UpError('START_FAILED', `node on port ${n.port} exited; see ${n.dir}/node.log`);
+        if (!isAlive(n.pid, n.cmdlineMark)) throw new GiveUp(`node on port ${n.port} exited; see ${n.dir}/node.log`);
         return (await callText(o.host, n.port, ['PING'])) === 'PONG';
       });
       n.id = await callText(o.host, n.port, ['CLUSTER', 'MYID']);

@@ -40,6 +40,9 @@ export class ClientConnection {
   ) {
     this.decoder = new RequestDecoder({
       maxBulkLen: deps.maxBulkLen,
+      // Redis 7.0 accepts up to INT_MAX arguments (networking.c); nothing is allocated per
+      // declared argument, so the limit costs nothing.
+      maxMultibulkLen: 2 ** 31 - 1,
       onCommand: (args) => this.queue.push(args),
       onError: (e) => this.protocolError(e),
     });
@@ -93,7 +96,14 @@ export class ClientConnection {
   }
 
   private push(reply: Reply): void {
-    writeReply(this.out, reply, this.client.resp);
+    try {
+      writeReply(this.out, reply, this.client.resp);
+    } catch (e) {
+      // A command produced a value RESP cannot carry (an integer reply of NaN): answer
+      // an error instead of dropping the connection, and count it as unexpected.
+      this.deps.stats.unexpectedErrorReplies++;
+      writeReply(this.out, { t: 'error', v: `ERR ${(e as Error).message}` }, this.client.resp);
+    }
   }
 
   private flush(): void {

@@ -1,4 +1,4 @@
-import calculateSlot from 'cluster-key-slot';
+import { bufferHashSlot } from '../store/slot.js';
 import type { CommandSpec, ClientState } from '../commands/types.js';
 import type { ClusterState } from '../topology/state.js';
 import { F } from '../topology/node-flags.js';
@@ -14,7 +14,6 @@ export function commandKeys(spec: CommandSpec, args: Buffer[]): Buffer[] {
   return keys;
 }
 
-export const keySlot = (key: Buffer): number => calculateSlot(key);
 
 /**
  * Decides whether this node serves a command or answers with a redirection, following
@@ -41,7 +40,7 @@ export function routeCommand(
   let importing = false;
   let missing = 0;
   for (const key of keys) {
-    const s = keySlot(key);
+    const s = bufferHashSlot(key);
     if (slot < 0) {
       slot = s;
       owner = state.slots[s];

@@ -61,34 +61,30 @@ export function integerText(v: number): string {
 }
 
 /**
- * A double as Redis prints it with "%.17g", except that the digits are the shortest
- * that read back to the same double (what Redis 7.2 does with fpconv_dtoa) rather than
- * always 17 of them: 0.1 is "0.1", not "0.10000000000000001".
- *
- * The %g layout is kept: fixed notation when the decimal exponent is in [-4, 17),
- * otherwise "d.ddde+XX" with at least two exponent digits. Infinities are "inf" and
- * "-inf" (addReplyDouble special-cases them), NaN is "nan", negative zero "-0".
+ * A double as Redis 7.0 prints it: printf("%.17g") (networking.c addReplyDouble), so 0.1
+ * is "0.10000000000000001", 1 is "1", 1e20 is "1e+20". Redis 7.2 switched to the shortest
+ * round-tripping digits; kvnetlab answers like 7.0, the version the paper measured.
+ * Infinities are "inf" and "-inf" (addReplyDouble special-cases them), NaN is "nan",
+ * negative zero "-0".
  */
 export function formatDouble(d: number): string {
+  if (Number.isNaN(d)) return 'nan';
   if (d === Infinity) return 'inf';
   if (d === -Infinity) return '-inf';
-  if (Number.isNaN(d)) return 'nan';
   if (d === 0) return Object.is(d, -0) ? '-0' : '0';
-  // toExponential() without an argument gives the shortest round-tripping digits.
-  const s = d.toExponential();
-  const e = s.indexOf('e');
-  const negative = s.charCodeAt(0) === MINUS;
-  const digits = s.slice(negative ? 1 : 0, e).replace('.', '');
-  const exp = Number(s.slice(e + 1));
-  const sign = negative ? '-' : '';
+  const [mant, expText] = d.toExponential(16).split('e');
+  const exp = Number(expText);
   if (exp < -4 || exp >= 17) {
-    const mantissa = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
-    const abs = Math.abs(exp);
-    return `${sign}${mantissa}e${exp < 0 ? '-' : '+'}${abs < 10 ? '0' : ''}${abs}`;
+    const m = trimFraction(mant);
+    const e = Math.abs(exp);
+    return `${m}e${exp < 0 ? '-' : '+'}${e < 10 ? '0' : ''}${e}`;
   }
-  if (exp < 0) return `${sign}0.${'0'.repeat(-exp - 1)}${digits}`;
-  if (digits.length <= exp + 1) return `${sign}${digits}${'0'.repeat(exp + 1 - digits.length)}`;
-  return `${sign}${digits.slice(0, exp + 1)}.${digits.slice(exp + 1)}`;
+  return trimFraction(d.toFixed(16 - exp));
+}
+
+/** %g drops trailing zeros of the fraction, and the '.' if nothing is left after it. */
+function trimFraction(s: string): string {
+  return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
 }
 
 const DOUBLE_SYNTAX = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;

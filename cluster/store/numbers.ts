@@ -64,25 +64,9 @@ export function parseRangeDouble(s: string): number | undefined {
   return r.value;
 }
 
-/**
- * printf("%.17g"): what Redis 7.0 prints for a double (addReplyDouble in RESP2, d2string
- * for ZSCAN). 0.1 -> "0.10000000000000001", 1 -> "1", 1e20 -> "1e+20". inf/-inf/nan and
- * "-0" follow d2string.
- */
-export function formatG17(d: number): string {
-  if (Number.isNaN(d)) return 'nan';
-  if (d === Infinity) return 'inf';
-  if (d === -Infinity) return '-inf';
-  if (d === 0) return Object.is(d, -0) ? '-0' : '0';
-  const [mant, expText] = d.toExponential(16).split('e');
-  const exp = Number(expText);
-  if (exp < -4 || exp >= 17) {
-    const m = mant.includes('.') ? mant.replace(/0+$/, '').replace(/\.$/, '') : mant;
-    const e = Math.abs(exp);
-    return `${m}e${exp < 0 ? '-' : '+'}${e < 10 ? '0' : ''}${e}`;
-  }
-  return trimFraction(d.toFixed(16 - exp));
-}
+/** printf("%.17g"), what Redis 7.0 prints for a double: one implementation, in the RESP codec. */
+export { formatDouble as formatG17 } from '../resp/numbers.js';
+import { formatDouble as formatG17 } from '../resp/numbers.js';
 
 /**
  * util.c d2string: integral values within +-2^62 print as integers (double2ll), the rest as

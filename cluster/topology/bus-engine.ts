@@ -1,10 +1,11 @@
+import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { F } from './node-flags.js';
 import { type ClusterNode, SLOTS, inHandshake, isMaster, newClusterNode, randomNodeName } from './cluster-node.js';
 import type { ClusterState } from './state.js';
 import { BusLink } from './bus-link.js';
 import { gossipEntry, pickGossip } from './gossip.js';
-import { MSG, messageTypeName } from '../bus/constants.js';
+import { BusType as MSG, busTypeName as messageTypeName } from '../bus/constants.js';
 import type { BusHeader, BusMessage, GossipEntry } from '../bus/message.js';
 
 /** What the bus engine needs from its node (STYLE.md 9). */
@@ -72,6 +73,9 @@ export class BusEngine {
   /** CLUSTER MEET / gossip: clusterStartHandshake. False when already in progress. */
   startHandshake(ip: string, port: number, cport: number): boolean {
     const { state } = this.deps;
+    // IP and port sanity checks, as clusterStartHandshake does with inet_pton: never
+    // resolve a name or dial a port that a malformed or hostile gossip entry made up.
+    if (isIP(ip) === 0 || port <= 0 || port > 65535 || cport <= 0 || cport > 65535) return false;
     for (const n of state.nodes.values()) {
       if (inHandshake(n) && n.ip === ip && n.port === port && n.cport === cport) return false;
     }
@@ -298,7 +302,8 @@ export class BusEngine {
           state.rename(link.node, h.sender);
           link.node.flags &= ~F.HANDSHAKE;
           link.node.flags |= h.flags & (F.MASTER | F.SLAVE);
-          sender = link.node;
+          // Like cluster.c, the rest of this packet is still treated as coming from an
+          // unknown sender: roles, epochs and slots are learned from the next one.
         } else if (link.node.name !== h.sender) {
           // The address now answers with another name: forget the address (cluster.c).
           link.node.flags |= F.NOADDR;
