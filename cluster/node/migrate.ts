@@ -2,7 +2,7 @@ import { type Reply, OK, err, status } from '../resp/reply.js';
 import type { Keyspace } from '../store/keyspace.js';
 import { dumpValue } from '../store/dump.js';
 import type { MigrateRequest } from './services.js';
-import { PeerClient } from './peer-client.js';
+import { PeerClient, PeerIoError } from './peer-client.js';
 
 /** Connections to MIGRATE targets are reused for 10 s, like Redis' migrate_cached_sockets. */
 const CACHE_TTL_MS = 10_000;
@@ -40,7 +40,9 @@ export class Migrator {
       replies = await this.peer(req.host, req.port, req.timeoutMs).pipeline(commands, req.timeoutMs);
     } catch (e) {
       this.drop(req.host, req.port);
-      return err(`IOERR ${(e as Error).message}`);
+      // Redis' two texts (cluster.c migrateCommand / migrateGetSocket).
+      const connecting = e instanceof PeerIoError && e.code === 'PEER_CONNECT';
+      return err(connecting ? 'IOERR error or timeout connecting to the client' : 'IOERR error or timeout reading to target instance');
     }
     if (req.auth) {
       const a = replies.shift()!;

@@ -95,6 +95,11 @@ export class KvNode implements NodeServices {
     this.servers = [];
   }
 
+  /** The ports actually bound (client, bus): differs from the config when it asked for port 0. */
+  listeningPorts(): number[] {
+    return this.servers.map((s) => (s.address() as net.AddressInfo).port);
+  }
+
   handleClient(stream: Duplex, addr = 'memory:0', laddr = 'memory:0'): ClientState {
     const client: ClientState = {
       id: this.nextClientId++,

@@ -1,0 +1,95 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { callText, fields, waitFor } from '../cluster/launcher/admin.js';
+import { kvnetlabCli, spawnDetached, stopProcess } from '../cluster/launcher/processes.js';
+import { readState } from '../cluster/launcher/state-file.js';
+
+const exec = promisify(execFile);
+
+/** Runs the built CLI; resolves with exit code and output instead of throwing. */
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await exec(process.execPath, [kvnetlabCli(), ...args], { timeout: 90_000 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const x = e as { code: number; stdout: string; stderr: string };
+    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
+  }
+}
+
+describe('kvnetlab CLI', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kvnetlab-cli-'));
+  afterAll(async () => {
+    await cli(['down', '--dir', dir]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('cli: refuses bad flags with a clear message and starts nothing', async () => {
+    const bad = await cli(['up', '--primaries', 'x', '--dir', dir]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("'x' is not a positive integer");
+    expect(existsSync(join(dir, 'cluster.json'))).toBe(false);
+    const port = await cli(['node', '--port', '70000']);
+    expect(port.code).toBe(1);
+    expect(port.stderr).toContain("'70000' is not a TCP port");
+    const unknown = await cli(['up', '--primaris', '3']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("unknown option '--primaris'");
+  });
+
+  it('cli: down without a cluster says so and stops nothing', async () => {
+    const r = await cli(['down', '--dir', join(dir, 'nothing-here')]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('nothing to stop');
+  });
+
+  it('cli: up starts a 3P-0R cluster, refuses a second up on the same dir, and a restarted node rejoins with its identity and slots', async () => {
+    const up = await cli(['up', '--primaries', '3', '--replicas', '0', '--base-port', '21801', '--node-timeout', '3000', '--dir', dir]);
+    expect(up.code).toBe(0);
+    expect(up.stdout).toContain('cluster is up');
+    const again = await cli(['up', '--primaries', '3', '--replicas', '0', '--base-port', '21811', '--dir', dir]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('is still running');
+
+    const state = readState(dir)!;
+    const victim = state.nodes[1];
+    const slotsBefore = (await callText('127.0.0.1', victim.port, ['CLUSTER', 'NODES'])).split('\n').find((l) => l.includes('myself'))!.split(' ').slice(8).join(' ');
+    // kill -9: no chance to save anything; nodes.conf on disk is all it has.
+    process.kill(victim.pid, 'SIGKILL');
+    await waitFor('the victim to exit', 5000, async () => {
+      try {
+        await callText('127.0.0.1', victim.port, ['PING']);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    const pid = spawnDetached(
+      process.execPath,
+      [kvnetlabCli(), 'node', '--port', String(victim.port), '--dir', victim.dir, '--node-timeout', '3000'],
+      victim.dir,
+      join(victim.dir, 'node.log'),
+    );
+    try {
+      await waitFor('the restarted node', 10_000, async () => (await callText('127.0.0.1', victim.port, ['PING'])) === 'PONG');
+      expect(await callText('127.0.0.1', victim.port, ['CLUSTER', 'MYID'])).toBe(victim.id);
+      const mine = (await callText('127.0.0.1', victim.port, ['CLUSTER', 'NODES'])).split('\n').find((l) => l.includes('myself'))!;
+      expect(mine.split(' ').slice(8).join(' ')).toBe(slotsBefore);
+      await waitFor('cluster_state:ok everywhere', 20_000, async () => {
+        for (const n of state.nodes) {
+          const info = fields(await callText('127.0.0.1', n.port, ['CLUSTER', 'INFO']));
+          if (info.cluster_state !== 'ok' || info.cluster_known_nodes !== '3') return false;
+        }
+        return true;
+      });
+    } finally {
+      await stopProcess(pid, `--port ${victim.port}`);
+    }
+    const down = await cli(['down', '--dir', dir]);
+    expect(down.code).toBe(0);
+  }, 120_000);
+});
