@@ -9,7 +9,8 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { callText, waitFor } from '../cluster/launcher/admin.js';
 import { kvnetlabCli, spawnDetached, stopProcess } from '../cluster/launcher/processes.js';
@@ -27,7 +28,7 @@ const requests = Number(values.requests);
 const clients = Number(values.clients);
 
 interface Target {
-  name: 'kvnetlab' | 'redis';
+  name: 'kvnetlab' | 'redis' | 'node-floor';
   port: number;
   pid: number;
 }
@@ -35,9 +36,15 @@ interface Target {
 async function startTarget(name: Target['name'], port: number, dir: string): Promise<Target> {
   const d = join(dir, name);
   mkdirSync(d, { recursive: true });
+  if (name === 'node-floor') {
+    const floor = join(dirname(fileURLToPath(import.meta.url)), 'floor-server.js');
+    const pid = spawnDetached(process.execPath, [floor, String(port), `--port`, String(port)], d, join(d, 'log'));
+    await waitFor(`floor on ${port}`, 20_000, async () => (await callText('127.0.0.1', port, ['PING'])) === 'OK');
+    return { name, port, pid };
+  }
   const pid =
     name === 'redis'
-      ? spawnDetached('redis-server', ['--port', String(port), '--cluster-enabled', 'yes', '--save', '', '--appendonly', 'no', '--dir', d], d, join(d, 'log'))
+      ? spawnDetached('redis-server', ['--port', String(port), '--cluster-enabled', 'yes', '--save', '', '--appendonly', 'no', '--dir', d, '--proc-title-template', '{title} --port {port}'], d, join(d, 'log'))
       : spawnDetached(process.execPath, [kvnetlabCli(), 'node', '--port', String(port), '--dir', d], d, join(d, 'log'));
   await waitFor(`${name} on ${port}`, 20_000, async () => (await callText('127.0.0.1', port, ['PING'])) === 'PONG');
   await callText('127.0.0.1', port, ['CLUSTER', 'ADDSLOTSRANGE', 0, 16383]);
@@ -59,7 +66,11 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'kvnetlab-bench-'));
-  const targets = [await startTarget('kvnetlab', 21601, dir), await startTarget('redis', 21602, dir)];
+  const targets = [
+    await startTarget('kvnetlab', 21601, dir),
+    await startTarget('redis', 21602, dir),
+    await startTarget('node-floor', 21603, dir),
+  ];
   const results = new Map<string, number[]>();
   try {
     for (let r = 1; r <= rounds; r++) {
@@ -79,13 +90,18 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   console.log(`\nredis-benchmark -t set,get -n ${requests} -c ${clients}, ${rounds} rounds, medians (requests/s)`);
-  console.log('pipeline  test  kvnetlab     redis-server  ratio TS/Redis  target');
+  console.log('node-floor: a Node server answering +OK without any work (bench/floor-server.ts)');
+  console.log('pipeline  test  kvnetlab  redis-server  node-floor  TS/Redis  target  floor/Redis  TS/floor');
   for (const pipeline of [1, 16]) {
     for (const test of ['SET', 'GET']) {
       const ts = median(results.get(`kvnetlab P${pipeline} ${test}`) ?? [0]);
       const rd = median(results.get(`redis P${pipeline} ${test}`) ?? [0]);
+      const fl = median(results.get(`node-floor P${pipeline} ${test}`) ?? [0]);
       const target = pipeline === 1 ? 0.8 : 0.5;
-      console.log(`P${String(pipeline).padEnd(8)} ${test.padEnd(5)} ${ts.toFixed(0).padStart(10)} ${rd.toFixed(0).padStart(13)} ${(ts / rd).toFixed(3).padStart(15)}  >= ${target}`);
+      console.log(
+        `P${String(pipeline).padEnd(8)} ${test.padEnd(5)} ${ts.toFixed(0).padStart(8)} ${rd.toFixed(0).padStart(13)} ${fl.toFixed(0).padStart(11)}` +
+          ` ${(ts / rd).toFixed(3).padStart(9)}  >= ${target} ${(fl / rd).toFixed(3).padStart(12)} ${(ts / fl).toFixed(3).padStart(9)}`,
+      );
     }
   }
 }
