@@ -91,5 +91,12 @@ describe('kvnetlab CLI', () => {
     }
     const down = await cli(['down', '--dir', dir]);
     expect(down.code).toBe(0);
+
+    // After down, up on the same dir forms a fresh cluster (new identities), not the old one.
+    const fresh = await cli(['up', '--primaries', '3', '--replicas', '0', '--base-port', '21801', '--node-timeout', '3000', '--dir', dir]);
+    expect(fresh.code).toBe(0);
+    const ids = readState(dir)!.nodes.map((n) => n.id);
+    expect(ids).not.toContain(victim.id);
+    expect((await cli(['down', '--dir', dir])).code).toBe(0);
   }, 120_000);
 });

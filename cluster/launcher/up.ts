@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { GiveUp, call, callText, fields, waitFor } from './admin.js';
 import { isAlive, kvnetlabCli, spawnDetached, stopProcess } from './processes.js';
@@ -62,6 +62,11 @@ export async function up(o: UpOptions): Promise<LocalClusterState> {
   const ports = Array.from({ length: total }, (_, i) => o.basePort + i);
   const started: LocalClusterState['nodes'] = [];
   const state: LocalClusterState = { kind: o.redis ? 'redis' : 'kvnetlab', startedAt: new Date().toISOString(), host: o.host, nodes: started };
+
+  // `up` always forms a fresh cluster: data of a stopped earlier one (its nodes.conf
+  // would make the nodes rejoin their old cluster) is removed first.
+  for (const old of previous?.nodes ?? []) rmSync(old.dir, { recursive: true, force: true });
+  for (const port of ports) rmSync(join(dir, `node-${port}`), { recursive: true, force: true });
 
   try {
     for (const port of ports) {
