@@ -74,6 +74,23 @@ describe('ioredis Cluster against a 3P-1R kvnetlab cluster', () => {
     for (const s of sizes) expect(s).toBeGreaterThan(N / 5);
   });
 
+  it('serves redis-benchmark --cluster (SET, GET, INCR) without a single error reply', async () => {
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const { stdout } = await promisify(execFile)(
+      'redis-benchmark',
+      ['--cluster', '-p', String(cluster.seeds[0].port), '-t', 'set,get,incr', '-n', '20000', '-c', '20', '-q'],
+      { timeout: 120_000 },
+    );
+    const text = stdout.replace(/\r/g, '\n');
+    for (const test of ['SET', 'GET', 'INCR']) expect(text).toMatch(new RegExp(`^${test}: [\\d.]+ requests per second`, 'm'));
+    // redis-benchmark does not report errors in -q mode; the nodes' errorstats do.
+    for (const n of cluster.state.nodes.filter((x) => x.role === 'master')) {
+      const errors = await callText('127.0.0.1', n.port, ['INFO', 'errorstats']);
+      expect(errors.trim()).toBe('# Errorstats');
+    }
+  });
+
   it('follows ASK while a slot is migrating and MOVED after it moved', async () => {
     const masters = cluster.state.nodes.filter((n) => n.role === 'master');
     // Keys with one hash tag live in one slot; find which master serves it.
