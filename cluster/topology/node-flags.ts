@@ -1,19 +1,10 @@
 /**
- * Node flag bits as carried in bus headers and gossip entries (cluster.h CLUSTER_NODE_*),
- * and their spelling in CLUSTER NODES / nodes.conf (cluster.c redisNodeFlagsTable).
+ * Node flags as CLUSTER NODES and nodes.conf spell them (cluster.c redisNodeFlagsTable).
  */
-export const F = {
-  MASTER: 1,
-  SLAVE: 2,
-  PFAIL: 4,
-  FAIL: 8,
-  MYSELF: 16,
-  HANDSHAKE: 32,
-  NOADDR: 64,
-  MEET: 128,
-  MIGRATE_TO: 256,
-  NOFAILOVER: 512,
-} as const;
+import { NodeFlag } from '../bus/constants.js';
+
+/** The flag bits, defined once with the wire format (cluster/bus/constants.ts). */
+export const F = NodeFlag;
 
 /** Order matters: Redis prints `myself,master`, `slave,fail?`, etc. */
 const NAMES: Array<[number, string]> = [
