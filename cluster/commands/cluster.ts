@@ -86,16 +86,19 @@ function setslot(ctx: CommandContext, args: Buffer[]): Reply {
       if (!target) return err(`ERR I don't know about node ${args[4]}`);
       if (!isMaster(target)) return err('ERR Target node is not a master');
       cluster.migrating.set(slot, target.name);
+      cluster.dirty = true;
       break;
     case 'importing':
       if (cluster.slots[slot] === me) return err(`ERR I'm already the owner of hash slot ${slot}`);
       if (!target) return err(`ERR I don't know about node ${args[4]}`);
       if (!isMaster(target)) return err('ERR Target node is not a master');
       cluster.importing.set(slot, target.name);
+      cluster.dirty = true;
       break;
     case 'stable':
       cluster.importing.delete(slot);
       cluster.migrating.delete(slot);
+      cluster.dirty = true;
       break;
     case 'node': {
       if (!target) return err(`ERR Unknown node ${args[4]}`);
@@ -104,9 +107,10 @@ function setslot(ctx: CommandContext, args: Buffer[]): Reply {
         return err(`ERR Can't assign hashslot ${slot} to a different node while I still hold keys for this hash slot.`);
       }
       if (ctx.db.countInSlot(slot) === 0 && cluster.migrating.has(slot)) cluster.migrating.delete(slot);
-      if (target === me && cluster.importing.has(slot)) {
-        // The import is complete: claim the slot with a fresh epoch so the
-        // cluster prefers our claim over the old owner's (cluster.c).
+      // The import is complete: claim the slot with a fresh epoch so the cluster
+      // prefers our claim over the old owner's, and tell everyone at once (cluster.c).
+      const imported = target === me && cluster.importing.has(slot);
+      if (imported) {
         bus.bumpEpochWithoutConsensus();
         cluster.importing.delete(slot);
       }
@@ -114,7 +118,7 @@ function setslot(ctx: CommandContext, args: Buffer[]): Reply {
       cluster.assignSlot(slot, target);
       cluster.updateHealth();
       ctx.node.saveClusterConfig();
-      if (target === me) bus.broadcastPong();
+      if (imported) bus.broadcastPong();
       return OK;
     }
     default:

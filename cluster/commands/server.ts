@@ -2,6 +2,7 @@ import { type Reply, OK, PONG, array, bulk, bulks, err, int, map, status } from 
 import type { CommandContext, CommandSpec } from './types.js';
 import { type Subcommand, dispatchSubcommand, parseInteger } from './subcommands.js';
 import { CONFIG_OPTIONS, configPatternToRegex } from '../node/config.js';
+import { F } from '../topology/node-flags.js';
 
 /**
  * Connection and server commands: PING, ECHO, SELECT, QUIT, HELLO, TIME, INFO,
@@ -91,6 +92,14 @@ const configTable: Record<string, Subcommand> = {
         if (!opt.set) return err(`ERR CONFIG SET failed (possibly related to argument '${name}') - can't set immutable config`);
         try {
           opt.set(ctx.node.config, args[i + 1].toString('latin1'));
+          // Announced address changes show in CLUSTER NODES/SLOTS too, not only in bus
+          // headers (config.c updateClusterAnnouncedPort).
+          const me = ctx.node.cluster.myself;
+          me.ip = ctx.node.config.announceHost;
+          me.port = ctx.node.config.announcePort;
+          me.cport = ctx.node.config.announceBusPort;
+          ctx.node.cluster.dirty = true;
+          ctx.node.saveClusterConfig();
         } catch (e) {
           return err(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${(e as Error).message}`);
         }
@@ -206,7 +215,7 @@ export const serverCommands: CommandSpec[] = [
         [bulk('proto'), int(ctx.client.resp)],
         [bulk('id'), int(ctx.client.id)],
         [bulk('mode'), bulk('cluster')],
-        [bulk('role'), bulk(me.flags & 2 ? 'replica' : 'master')],
+        [bulk('role'), bulk(me.flags & F.SLAVE ? 'replica' : 'master')],
         [bulk('modules'), array([])],
       ]);
     },

@@ -45,7 +45,9 @@ const intOption = (key: 'nodeTimeout' | 'announcePort' | 'announceBusPort' | 'pr
   get: (c) => String(c[key]),
   set: (c, v) => {
     if (!/^\d+$/.test(v)) throw new Error(`argument couldn't be parsed into an integer`);
-    c[key] = Number(v);
+    const n = Number(v);
+    if (key !== 'nodeTimeout' && key !== 'protoMaxBulkLen' && n > 65535) throw new Error('argument must be between 0 and 65535 inclusive');
+    c[key] = n;
   },
 });
 

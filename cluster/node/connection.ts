@@ -48,6 +48,9 @@ export class ClientConnection {
     });
     stream.on('data', (chunk: Buffer) => {
       deps.stats.netInputBytes += chunk.length;
+      // After QUIT or a protocol error nothing more is executed (networking.c:
+      // CLIENT_CLOSE_AFTER_REPLY stops processInputBuffer).
+      if (this.closing) return;
       this.decoder.write(chunk);
       this.drain();
     });
@@ -77,12 +80,17 @@ export class ClientConnection {
           .then((r) => {
             this.busy = false;
             this.push(r);
+            if (this.client.closeAfterReply) {
+              this.closing = true;
+              this.queue.length = 0;
+            }
             this.drain();
           });
         break;
       }
       this.push(reply);
       if (this.client.closeAfterReply) {
+        this.failure = undefined;
         this.closing = true;
         this.queue.length = 0;
       }
@@ -107,7 +115,7 @@ export class ClientConnection {
   }
 
   private flush(): void {
-    if (this.out.length > 0 && !this.stream.destroyed) {
+    if (this.out.length > 0 && !this.stream.destroyed && !this.stream.writableEnded) {
       const data = this.out.length === 1 ? this.out[0] : Buffer.concat(this.out);
       this.out = [];
       this.deps.stats.netOutputBytes += data.length;

@@ -6,7 +6,7 @@ import type { Keyspace } from '../store/keyspace.js';
 import type { ClusterState } from '../topology/state.js';
 import type { NodeServices } from './services.js';
 import type { NodeStats } from './stats.js';
-import { routeCommand } from './routing.js';
+import { commandKeys, routeCommand } from './routing.js';
 
 export interface DispatcherDeps {
   registry: CommandRegistry;
@@ -14,6 +14,8 @@ export interface DispatcherDeps {
   db: Keyspace;
   services: NodeServices;
   stats: NodeStats;
+  /** Keys a MIGRATE is moving right now (node/migrate.ts): commands on them wait. */
+  keyLocks?: { readonly busy: boolean; waitForKeys(keys: string[]): Promise<unknown> | undefined };
 }
 
 /**
@@ -29,12 +31,20 @@ export class Dispatcher {
     const rawName = args[0].toString('latin1');
     const spec = registry.lookup(rawName);
     if (!spec) {
+      client.asking = false; // resetClient clears ASKING for rejected commands too
       stats.rejectedCalls++;
       return this.fail(unknownCommand(rawName, args));
     }
     if (!arityOk(spec, args.length)) {
+      client.asking = false;
       stats.rejectedCalls++;
       return this.fail(err(`ERR wrong number of arguments for '${spec.name}' command`));
+    }
+    const locks = this.deps.keyLocks;
+    if (locks?.busy && spec.name !== 'migrate') {
+      const wait = locks.waitForKeys(commandKeys(spec, args).map((k) => k.toString('latin1')));
+      // Decide routing only once the move is over: the key may be gone (ASK) by then.
+      if (wait) return wait.then(() => this.dispatch(client, args));
     }
     const redirect = routeCommand(cluster, spec, args, client, (key) => db.exists(key.toString('latin1'), services.now()));
     if (redirect) {

@@ -5,9 +5,14 @@ import net from 'node:net';
  * (STYLE.md 2). A large backlog, because fifty clients connecting at once must not
  * stall (DESIGN.md: socat's default of 5 does).
  */
-export function listenTcp(host: string, port: number, onSocket: (s: net.Socket) => void): Promise<net.Server> {
+export function listenTcp(
+  host: string,
+  port: number,
+  onSocket: (s: net.Socket) => void,
+  opts: { allowHalfOpen?: boolean } = {},
+): Promise<net.Server> {
   return new Promise((resolve, reject) => {
-    const server = net.createServer({ noDelay: true }, onSocket);
+    const server = net.createServer({ noDelay: true, allowHalfOpen: opts.allowHalfOpen ?? false }, onSocket);
     server.once('error', reject);
     server.listen({ host, port, backlog: 511 }, () => {
       server.off('error', reject);

@@ -7,6 +7,7 @@ import { KvNode } from './node.js';
 import { defaultConfig } from './config.js';
 import { PeerClient } from './peer-client.js';
 import type { Reply } from '../resp/reply.js';
+import { encodeCommand } from '../resp/encode.js';
 
 /** A node on ephemeral ports (client and bus), owning all slots: a one-node cluster. */
 async function soloNode(dir: string): Promise<{ node: KvNode; port: number }> {
@@ -62,6 +63,37 @@ describe('MIGRATE between two running nodes', () => {
 
   it('migrate: answers NOKEY when no key exists', async () => {
     expect((await send(a.port, ['MIGRATE', '127.0.0.1', b.port, 'missing', 0, 2000]))[0]).toEqual({ t: 'status', v: 'NOKEY' });
+  });
+
+  it('migrate: a write to a key while it is being migrated waits, and is not deleted with the old copy', async () => {
+    // A target that accepts every RESTORE, but only after 200 ms.
+    const slow = net.createServer((sock) =>
+      sock.on('data', (chunk: Buffer) => {
+        const requests = chunk.toString('latin1').split('\r\n').filter((l) => l.startsWith('*')).length;
+        setTimeout(() => sock.write('+OK\r\n'.repeat(requests)), 200);
+      }),
+    );
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', () => r()));
+    const port = (slow.address() as net.AddressInfo).port;
+    await send(a.port, ['SET', 'race', 'old']);
+    const migrating = send(a.port, ['MIGRATE', '127.0.0.1', port, 'race', 0, 2000]);
+    await new Promise((r) => setTimeout(r, 50));
+    const write = send(a.port, ['SET', 'race', 'new']);
+    expect((await migrating)[0]).toEqual({ t: 'status', v: 'OK' });
+    expect((await write)[0]).toEqual({ t: 'status', v: 'OK' });
+    expect((await send(a.port, ['GET', 'race']))[0].v?.toString()).toBe('new');
+    slow.close();
+  });
+
+  it('migrate: a client that half-closes right after MIGRATE still gets its reply over TCP', async () => {
+    await send(a.port, ['SET', 'h:1', 'v']);
+    const reply = await new Promise<string>((resolve) => {
+      let got = '';
+      const s = net.connect(a.port, '127.0.0.1', () => s.end(encodeCommand(['MIGRATE', '127.0.0.1', b.port, 'h:1', 0, 2000, 'COPY'])));
+      s.on('data', (c) => (got += c.toString()));
+      s.on('close', () => resolve(got));
+    });
+    expect(reply).toBe('+OK\r\n');
   });
 
   it('migrate: a dead target is IOERR and the key stays at the source', async () => {

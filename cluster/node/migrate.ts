@@ -15,10 +15,41 @@ const CACHE_TTL_MS = 10_000;
  */
 export class Migrator {
   private readonly peers = new Map<string, PeerClient>();
+  /**
+   * Keys a MIGRATE is moving right now. Redis' MIGRATE blocks the whole server while it
+   * talks to the target, so nothing can write a key between its DUMP and its deletion;
+   * here the event loop keeps serving, so commands on these keys wait instead
+   * (Dispatcher), and a write is never deleted with the copy that left before it.
+   */
+  private readonly inFlight = new Map<string, Promise<unknown>>();
+
+  get busy(): boolean {
+    return this.inFlight.size > 0;
+  }
+
+  /** Settles when no MIGRATE holds any of `keys`; undefined when none does. */
+  waitForKeys(keys: string[]): Promise<unknown> | undefined {
+    for (const k of keys) {
+      const p = this.inFlight.get(k);
+      if (p) return p;
+    }
+    return undefined;
+  }
 
   constructor(private readonly db: Keyspace, private readonly now: () => number) {}
 
-  async migrate(req: MigrateRequest): Promise<Reply> {
+  migrate(req: MigrateRequest): Promise<Reply> {
+    const keys = req.keys.filter((k) => !this.inFlight.has(k));
+    const run = this.run({ ...req, keys });
+    const settled = run.catch(() => undefined);
+    for (const k of keys) this.inFlight.set(k, settled);
+    void settled.then(() => {
+      for (const k of keys) if (this.inFlight.get(k) === settled) this.inFlight.delete(k);
+    });
+    return run;
+  }
+
+  private async run(req: MigrateRequest): Promise<Reply> {
     const now = this.now();
     const batch: Array<{ key: string; cmd: Array<Buffer | string | number> }> = [];
     for (const key of req.keys) {

@@ -83,6 +83,26 @@ describe('server and CLUSTER commands on an in-process node', () => {
     expect(conf).toContain(`${node.cluster.myself.name} 127.0.0.1:7000@17000 myself,master - 0 0 7 connected 0-99`);
     expect(conf).toContain('vars currentEpoch 7 lastVoteEpoch 0');
     expect(await c.call('CLUSTER', 'SET-CONFIG-EPOCH', 8)).toEqual({ t: 'error', v: 'ERR Node config epoch is already non-zero' });
+    // An open migration survives a restart too.
+    node.cluster.add({ ...node.cluster.myself, name: 'a'.repeat(40), flags: 1, failReports: new Map(), numSlots: 0 });
+    await c.call('CLUSTER', 'SETSLOT', 5, 'MIGRATING', 'a'.repeat(40));
+    expect(readFileSync(join(dir, 'nodes.conf'), 'utf8')).toContain(`[5->-${'a'.repeat(40)}]`);
+    await c.call('CLUSTER', 'SETSLOT', 5, 'STABLE');
+    expect(readFileSync(join(dir, 'nodes.conf'), 'utf8')).not.toContain('[5->-');
+  });
+
+  it('node: after QUIT nothing more is executed, even input that arrives later', async () => {
+    const [ours, theirs] = duplexPair();
+    node.handleClient(theirs);
+    await connect(node).call('CLUSTER', 'ADDSLOTSRANGE', 0, 16383);
+    let got = '';
+    ours.on('data', (d: Buffer) => (got += d.toString()));
+    ours.write(encodeCommand(['QUIT']));
+    await new Promise((r) => setTimeout(r, 20));
+    ours.write(encodeCommand(['SET', 'afterquit', '1']));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(got).toBe('+OK\r\n');
+    expect(await connect(node).call('EXISTS', 'afterquit')).toEqual({ t: 'int', v: 0 });
   });
 
   it('node: CLUSTER SLOTS, SHARDS and NODES carry the announced address, not the bound one', async () => {

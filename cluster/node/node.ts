@@ -71,13 +71,26 @@ export class KvNode implements NodeServices {
       now: () => Date.now(),
     });
     this.migrator = new Migrator(this.db, () => this.now());
-    this.dispatcher = new Dispatcher({ registry: this.registry, cluster: this.cluster, db: this.db, services: this, stats: this.stats });
+    this.dispatcher = new Dispatcher({
+      registry: this.registry,
+      cluster: this.cluster,
+      db: this.db,
+      services: this,
+      stats: this.stats,
+      keyLocks: this.migrator,
+    });
     this.saveClusterConfig();
   }
 
   async start(): Promise<void> {
     const { host, port, busPort } = this.config;
-    this.servers.push(await listenTcp(host, port, (s) => this.handleClient(s, `${s.remoteAddress}:${s.remotePort}`, `${s.localAddress}:${s.localPort}`)));
+    // Half-open: a client that sends its last request and FIN still gets every reply
+    // (the connection ends its own side once the queue is answered).
+    this.servers.push(
+      await listenTcp(host, port, (s) => this.handleClient(s, `${s.remoteAddress}:${s.remotePort}`, `${s.localAddress}:${s.localPort}`), {
+        allowHalfOpen: true,
+      }),
+    );
     this.servers.push(await listenTcp(host, busPort, (s) => this.handleBus(s)));
     this.bus.start();
     // Active expiry, like Redis' hz 10 serverCron: a bounded amount of work per tick.

@@ -39,6 +39,8 @@ export function routeCommand(
   let migrating = false;
   let importing = false;
   let missing = 0;
+  let existing = 0;
+  let multipleKeys = false;
   for (const key of keys) {
     const s = bufferHashSlot(key);
     if (slot < 0) {
@@ -47,21 +49,29 @@ export function routeCommand(
       if (!owner) return err('CLUSTERDOWN Hash slot not served');
       if (owner === state.myself && state.migrating.has(s)) migrating = true;
       else if (state.importing.has(s)) importing = true;
-    } else if (s !== slot) {
-      return err("CROSSSLOT Keys in request don't hash to the same slot");
+    } else {
+      if (s !== slot) return err("CROSSSLOT Keys in request don't hash to the same slot");
+      if (!multipleKeys && !key.equals(keys[0])) multipleKeys = true;
     }
-    if ((migrating || importing) && !keyExists(key)) missing++;
+    if (migrating || importing) {
+      if (keyExists(key)) existing++;
+      else missing++;
+    }
   }
 
   if (state.health !== 'ok') return err('CLUSTERDOWN The cluster is down');
 
   const isWrite = spec.flags.includes('write');
+  // MIGRATE always runs locally when the slot is open: it moves what is here (cluster.c).
+  if ((migrating || importing) && spec.name === 'migrate') return null;
   if (migrating && missing > 0) {
+    // Some keys moved, some not: the client must retry once the move is done.
+    if (existing > 0) return err('TRYAGAIN Multiple keys request during rehashing of slot');
     const target = state.lookup(state.migrating.get(slot)!);
     if (target) return err(`ASK ${slot} ${target.ip}:${target.port}`);
   }
   if (importing && (client.asking || spec.name === 'restore-asking')) {
-    if (keys.length > 1 && missing > 0) return err('TRYAGAIN Multiple keys request during rehashing of slot');
+    if (multipleKeys && missing > 0) return err('TRYAGAIN Multiple keys request during rehashing of slot');
     return null;
   }
   const me = state.myself;

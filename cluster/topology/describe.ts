@@ -63,7 +63,7 @@ export function clusterSlots(state: ClusterState): Reply {
 }
 
 function shardNode(state: ClusterState, node: ClusterNode): Reply {
-  const health = node.flags & F.FAIL ? 'failed' : 'online';
+  const health = node.flags & F.FAIL ? 'fail' : 'online';
   return map([
     [bulk('id'), bulk(node.name)],
     [bulk('port'), int(node.port)],
