@@ -66,13 +66,12 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'kvnetlab-bench-'));
-  const targets = [
-    await startTarget('kvnetlab', 21601, dir),
-    await startTarget('redis', 21602, dir),
-    await startTarget('node-floor', 21603, dir),
-  ];
+  const targets: Target[] = [];
   const results = new Map<string, number[]>();
   try {
+    targets.push(await startTarget('kvnetlab', 21601, dir));
+    targets.push(await startTarget('redis', 21602, dir));
+    targets.push(await startTarget('node-floor', 21603, dir));
     for (let r = 1; r <= rounds; r++) {
       for (const pipeline of [1, 16]) {
         for (const t of targets) {

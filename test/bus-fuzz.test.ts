@@ -14,16 +14,27 @@ const frames = readdirSync(FIXTURES)
   .filter((f) => f.endsWith('.bin') && !f.startsWith('stream-'))
   .map((f) => readFileSync(join(FIXTURES, f)));
 
+/** A bus port nothing listens on: what every mutated frame names as its address. */
+const NOWHERE_PORT = 9;
+
 /**
- * Mutations that keep every address on loopback: after mutating, the sender IP and
- * each gossip entry's IP are stamped back to 127.0.0.1, so no frame can make the node
- * dial anything outside 127.0.0.0/8.
+ * Mutations that keep every address on loopback and every port on a closed one: after
+ * mutating, the sender IP/ports and each gossip entry's IP/ports are stamped back, so
+ * no frame can make the node dial anything outside 127.0.0.0/8, nor a live cluster of
+ * someone else's on this machine.
  */
 function keepLoopback(frame: Buffer): Buffer {
   const ip = Buffer.alloc(IP_FIELD_LEN);
   ip.write('127.0.0.1');
-  if (frame.length >= HDR.myip + IP_FIELD_LEN) ip.copy(frame, HDR.myip);
-  for (let at = BUS_HEADER_LEN; at + GOSSIP_ENTRY_LEN <= frame.length; at += GOSSIP_ENTRY_LEN) ip.copy(frame, at + GOSSIP.ip);
+  const stamp = (ipAt: number, portAt: number, cportAt: number) => {
+    if (frame.length >= ipAt + IP_FIELD_LEN) ip.copy(frame, ipAt);
+    if (frame.length >= portAt + 2) frame.writeUInt16BE(NOWHERE_PORT, portAt);
+    if (frame.length >= cportAt + 2) frame.writeUInt16BE(NOWHERE_PORT, cportAt);
+  };
+  stamp(HDR.myip, HDR.port, HDR.cport);
+  for (let at = BUS_HEADER_LEN; at + GOSSIP_ENTRY_LEN <= frame.length; at += GOSSIP_ENTRY_LEN) {
+    stamp(at + GOSSIP.ip, at + GOSSIP.port, at + GOSSIP.cport);
+  }
   return frame;
 }
 

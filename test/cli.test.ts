@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -39,6 +40,26 @@ describe('kvnetlab CLI', () => {
     const unknown = await cli(['up', '--primaris', '3']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain("unknown option '--primaris'");
+  });
+
+  it('cli: up never configures a foreign server that already holds one of its ports', async () => {
+    const seen: string[] = [];
+    const foreign = net.createServer((s) =>
+      s.on('data', (d: Buffer) => {
+        seen.push(d.toString('latin1'));
+        // Answers like a server would, so only the process check can tell it apart.
+        s.write(d.includes('INFO') ? '$26\r\n# Server\r\nprocess_id:1\r\n\r\n' : '+PONG\r\n');
+      }),
+    );
+    await new Promise<void>((r) => foreign.listen(21832, '127.0.0.1', () => r()));
+    try {
+      const r = await cli(['up', '--primaries', '3', '--replicas', '0', '--base-port', '21831', '--dir', join(dir, 'foreign')]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/21832 (exited|is served by another process)/);
+      expect(seen.join('')).not.toMatch(/ADDSLOTS|SET-CONFIG-EPOCH|MEET|REPLICATE/);
+    } finally {
+      foreign.close();
+    }
   });
 
   it('cli: down without a cluster says so and stops nothing', async () => {

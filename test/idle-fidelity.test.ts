@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { startCluster } from './support/local-cluster.js';
-import { bytesSentBetween, sampleSockets } from './support/socket-bytes.js';
+import { bytesSentBetween, changedSockets, sampleSockets } from './support/socket-bytes.js';
 
 const IDLE_MS = 60_000;
 const SETTLE_MS = 5_000;
 
 /** Average bus bytes per second sent per node over IDLE_MS of an idle 3P-1R cluster. */
-async function idleBusRate(redis: boolean, basePort: number): Promise<{ perNode: number[]; mean: number }> {
+async function idleBusRate(redis: boolean, basePort: number): Promise<{ perNode: number[]; mean: number; changed: number }> {
   const cluster = await startCluster({ primaries: 3, replicas: 1, basePort, redis });
   try {
     await new Promise((r) => setTimeout(r, SETTLE_MS));
@@ -19,7 +19,7 @@ async function idleBusRate(redis: boolean, basePort: number): Promise<{ perNode:
     const seconds = (Date.now() - t0) / 1000;
     const sent = bytesSentBetween(before, after, pids, busPorts);
     const perNode = cluster.state.nodes.map((n) => (sent.get(n.pid) ?? 0) / seconds);
-    return { perNode, mean: perNode.reduce((a, b) => a + b, 0) / perNode.length };
+    return { perNode, mean: perNode.reduce((a, b) => a + b, 0) / perNode.length, changed: changedSockets(before, after, pids, busPorts) };
   } finally {
     await cluster.stop();
   }
@@ -39,6 +39,9 @@ describe('idle bus traffic, 3P-1R', () => {
       `idle bus bytes/s sent per node: redis-server mean ${kib(redis.mean)} KiB/s [${redis.perNode.map(kib).join(', ')}], ` +
         `kvnetlab mean ${kib(ts.mean)} KiB/s [${ts.perNode.map(kib).join(', ')}], ratio ${(ts.mean / redis.mean).toFixed(3)}`,
     );
+    // Every bus link stayed up for the whole window, so no byte went uncounted.
+    expect(redis.changed).toBe(0);
+    expect(ts.changed).toBe(0);
     expect(redis.mean).toBeGreaterThan(2 * 1024);
     expect(ts.mean / redis.mean).toBeGreaterThan(0.9);
     expect(ts.mean / redis.mean).toBeLessThan(1.1);

@@ -25,24 +25,44 @@ export function spawnDetached(cmd: string, args: string[], cwd: string, logFile:
   return child.pid;
 }
 
+/**
+ * Whether `pid` is alive and still the process we started: its command line must hold
+ * `mark` (e.g. `--port 30001`) as whole arguments, so `--port 3000` never matches
+ * `--port 30001`. Redis' own title is kept in that form with --proc-title-template.
+ */
 export function isAlive(pid: number, mark: string): boolean {
+  let cmdline: string;
   try {
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-    return cmdline.includes(mark);
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
   } catch {
     return false;
+  }
+  // Arguments are NUL-separated; a retitled process (redis) has one space-separated string.
+  const args = cmdline.split(/[\0 ]/).filter((a) => a !== '');
+  const want = mark.split(' ');
+  for (let i = 0; i + want.length <= args.length; i++) {
+    if (want.every((w, j) => args[i + j] === w)) return true;
+  }
+  return false;
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // ESRCH: it exited between the check and the signal
   }
 }
 
 /** SIGTERM, then SIGKILL after `graceMs` if it is still there. Only a PID whose cmdline carries `mark`. */
 export async function stopProcess(pid: number, mark: string, graceMs = 5000): Promise<'stopped' | 'killed' | 'gone'> {
   if (!isAlive(pid, mark)) return 'gone';
-  process.kill(pid, 'SIGTERM');
+  signal(pid, 'SIGTERM');
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
     if (!isAlive(pid, mark)) return 'stopped';
     await new Promise((r) => setTimeout(r, 50));
   }
-  if (isAlive(pid, mark)) process.kill(pid, 'SIGKILL');
+  if (isAlive(pid, mark)) signal(pid, 'SIGKILL');
   return 'killed';
 }

@@ -98,7 +98,11 @@ export async function up(o: UpOptions): Promise<LocalClusterState> {
     for (const n of started) {
       await waitFor(`node on port ${n.port} to answer PING`, o.timeoutMs, async () => {
         if (!isAlive(n.pid, n.cmdlineMark)) throw new GiveUp(`node on port ${n.port} exited; see ${n.dir}/node.log`);
-        return (await callText(o.host, n.port, ['PING'])) === 'PONG';
+        // Only our process counts: a foreign server already on this port would answer PING
+        // too, and must never be configured (both kvnetlab and Redis report process_id).
+        const info = fields(await callText(o.host, n.port, ['INFO', 'server']));
+        if (Number(info.process_id) !== n.pid) throw new GiveUp(`port ${n.port} is served by another process (pid ${info.process_id})`);
+        return true;
       });
       n.id = await callText(o.host, n.port, ['CLUSTER', 'MYID']);
     }

@@ -47,8 +47,8 @@ export function sampleSockets(): SocketSample[] {
 
 /**
  * Bytes each process sent on sockets touching one of `ports`, between two samples.
- * A socket opened in between counts from zero; one closed in between is lost (idle
- * links are stable, and the test checks that no link was reopened).
+ * A socket opened in between counts from zero; one closed in between is lost, which is
+ * why callers also check `changedSockets` is 0 (idle links must stay up).
  */
 export function bytesSentBetween(before: SocketSample[], after: SocketSample[], pids: Set<number>, ports: Set<number>): Map<number, number> {
   const key = (s: SocketSample) => `${s.pid} ${s.local} ${s.peer}`;
@@ -59,4 +59,16 @@ export function bytesSentBetween(before: SocketSample[], after: SocketSample[], 
     sent.set(s.pid, (sent.get(s.pid) ?? 0) + s.bytesAcked - (base.get(key(s)) ?? 0));
   }
   return sent;
+}
+
+/** Bus sockets of `pids` present in one sample but not the other: links dropped or reopened. */
+export function changedSockets(before: SocketSample[], after: SocketSample[], pids: Set<number>, ports: Set<number>): number {
+  const ours = (xs: SocketSample[]) =>
+    new Set(xs.filter((s) => pids.has(s.pid) && (ports.has(s.localPort) || ports.has(s.peerPort))).map((s) => `${s.pid} ${s.local} ${s.peer}`));
+  const a = ours(before);
+  const b = ours(after);
+  let changed = 0;
+  for (const k of a) if (!b.has(k)) changed++;
+  for (const k of b) if (!a.has(k)) changed++;
+  return changed;
 }
