@@ -66,16 +66,15 @@ export class BusEngine {
 
   /** A peer connected to our bus port. */
   acceptInbound(stream: Duplex): void {
-    const link = new BusLink(stream, true, null, this.linkEvents);
+    const link = new BusLink(stream, true, null, this.linkEvents, this.deps.now());
     this.inbound.add(link);
   }
 
   /** CLUSTER MEET / gossip: clusterStartHandshake. False when already in progress. */
   startHandshake(ip: string, port: number, cport: number): boolean {
     const { state } = this.deps;
-    // IP and port sanity checks, as clusterStartHandshake does with inet_pton: never
-    // resolve a name or dial a port that a malformed or hostile gossip entry made up.
-    if (isIP(ip) === 0 || port <= 0 || port > 65535 || cport <= 0 || cport > 65535) return false;
+    // IP and port sanity checks, as clusterStartHandshake does with inet_pton.
+    if (!validAddress(ip, port, cport)) return false;
     for (const n of state.nodes.values()) {
       if (inHandshake(n) && n.ip === ip && n.port === port && n.cport === cport) return false;
     }
@@ -134,7 +133,9 @@ export class BusEngine {
   /** clusterSendPing: PING, PONG or MEET with the gossip section. */
   sendPing(link: BusLink, type: number): void {
     const { state } = this.deps;
-    if (link.node && type === MSG.PING) link.node.pingSent = this.deps.now();
+    // Only a PING on our own (outbound) link starts the failure-detection clock:
+    // cluster.c `if (!link->inbound && type == CLUSTERMSG_TYPE_PING)`.
+    if (!link.inbound && link.node && type === MSG.PING) link.node.pingSent = this.deps.now();
     const gossip: GossipEntry[] = pickGossip(state, (n) => this.links.has(n)).map(gossipEntry);
     this.send(link, { header: this.header(type), body: { kind: 'ping', gossip, exts: [] } });
   }
@@ -234,9 +235,12 @@ export class BusEngine {
     try {
       stream = this.deps.connect(node.ip, node.cport);
     } catch {
+      // clusterNodeCronHandleReconnect: a synchronous connect error claims a PING was
+      // sent now, "otherwise failure detection can't work" for a node never reached.
+      if (node.pingSent === 0) node.pingSent = this.deps.now();
       return;
     }
-    const link = new BusLink(stream, false, node, this.linkEvents);
+    const link = new BusLink(stream, false, node, this.linkEvents, this.deps.now());
     this.links.set(node, link);
     const oldPingSent = node.pingSent;
     this.sendPing(link, node.flags & F.MEET ? MSG.MEET : MSG.PING);
@@ -248,6 +252,7 @@ export class BusEngine {
   private readonly linkEvents = {
     message: (link: BusLink, msg: BusMessage) => this.process(link, msg),
     protocolError: (link: BusLink, e: Error) => this.deps.log(`bus: dropping link: ${e.message}`),
+    badPacket: (link: BusLink, e: Error) => this.deps.log(`bus: ignoring packet: ${e.message}`),
     closed: (link: BusLink) => {
       this.inbound.delete(link);
       if (link.node && this.links.get(link.node) === link) this.links.delete(link.node);
@@ -508,7 +513,13 @@ export class BusEngine {
           const pong = g.pongReceived * 1000;
           if (pong <= now + 500 && pong > node.pongReceived) node.pongReceived = pong;
         }
-        if (node.flags & (F.FAIL | F.PFAIL) && !(g.flags & F.NOADDR) && (node.ip !== g.ip || node.port !== g.port || node.cport !== g.cport)) {
+        // A node we cannot reach, seen at another address by a peer that can reach it
+        // (the entry itself carries no PFAIL/FAIL, cluster.c 7.0): move to that address.
+        if (
+          node.flags & (F.FAIL | F.PFAIL) &&
+          !(g.flags & (F.NOADDR | F.FAIL | F.PFAIL)) &&
+          (node.ip !== g.ip || node.port !== g.port || node.cport !== g.cport)
+        ) {
           this.links.get(node)?.close();
           node.ip = g.ip;
           node.port = g.port;
@@ -516,7 +527,12 @@ export class BusEngine {
           node.flags &= ~F.NOADDR;
         }
       } else if (sender && !(g.flags & F.NOADDR) && !this.blacklist.has(g.nodename)) {
-        this.startHandshake(g.ip, g.port, g.cport);
+        // cluster.c 7.0 adds the node under its real name with the announced flags and
+        // PINGs it from the next cron (no handshake, no MEET): "we cannot simply start a
+        // handshake against this IP/PORT pairs, since IP/PORT can be reused already".
+        // The address check is ours: never dial what a malformed entry made up.
+        if (!validAddress(g.ip, g.port, g.cport)) continue;
+        state.add(newClusterNode({ name: g.nodename, flags: g.flags & ~F.MYSELF, ip: g.ip, port: g.port, cport: g.cport, ctime: now }));
       }
     }
   }
@@ -550,6 +566,10 @@ export class BusEngine {
       this.deps.state.dirty = true;
     }
   }
+}
+
+function validAddress(ip: string, port: number, cport: number): boolean {
+  return isIP(ip) !== 0 && port > 0 && port <= 65535 && cport > 0 && cport <= 65535;
 }
 
 function bitmapEquals(a: Uint8Array, b: Uint8Array): boolean {

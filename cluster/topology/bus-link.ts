@@ -7,8 +7,17 @@ import type { ClusterNode } from './cluster-node.js';
 
 export interface BusLinkEvents {
   message(link: BusLink, msg: BusMessage): void;
-  /** A malformed frame: Redis frees the link (cluster.c clusterReadHandler); so do we. */
+  /**
+   * A bad signature or length: the byte stream is out of sync, Redis frees the link
+   * (cluster.c clusterReadHandler, "Bad message length or signature"); so do we.
+   */
   protocolError(link: BusLink, e: BusProtocolError | Error): void;
+  /**
+   * A whole frame whose content does not decode (version, length not matching its
+   * type, bad extension padding): clusterProcessPacket returns 1, so Redis drops the
+   * packet and keeps reading the link. The link stays open here too.
+   */
+  badPacket?(link: BusLink, e: BusProtocolError | Error): void;
   closed(link: BusLink): void;
 }
 
@@ -19,7 +28,6 @@ export interface BusLinkEvents {
  */
 export class BusLink {
   node: ClusterNode | null;
-  readonly ctime = Date.now();
   sentBytes = 0;
   receivedBytes = 0;
   private closed = false;
@@ -30,6 +38,8 @@ export class BusLink {
     readonly inbound: boolean,
     node: ClusterNode | null,
     private readonly events: BusLinkEvents,
+    /** clusterLink.ctime, on the engine's clock (clusterCron compares it with its `now`). */
+    readonly ctime: number = Date.now(),
   ) {
     this.node = node;
     this.framer = new BusFramer({
@@ -38,8 +48,9 @@ export class BusLink {
         try {
           msg = decodeBusMessage(frame);
         } catch (e) {
-          this.events.protocolError(this, e as Error);
-          this.close();
+          // The framer already checked signature and totlen: this frame is intact, only
+          // its content is bad. cluster.c ignores such a packet, the link stays.
+          this.events.badPacket?.(this, e as Error);
           return;
         }
         if (!this.closed) this.events.message(this, msg);
