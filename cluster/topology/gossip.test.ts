@@ -4,6 +4,18 @@ import { F } from './node-flags.js';
 import { newClusterNode, randomNodeName } from './cluster-node.js';
 import { pickGossip } from './gossip.js';
 
+/** mulberry32: a seeded random, so the rare short gossip sections are the same every run. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 function cluster(n: number): ClusterState {
   const state = new ClusterState();
   for (let i = 1; i < n; i++) state.add(newClusterNode({ name: randomNodeName(), ip: '127.0.0.1', port: 7000 + i, cport: 17000 + i }));
@@ -11,14 +23,15 @@ function cluster(n: number): ClusterState {
 }
 
 describe('gossip section', () => {
-  it('gossip: a 6-node cluster carries 3 entries (sometimes 2, like Redis), never ourselves, no duplicates', () => {
+  it('gossip: a 6-node cluster carries 3 entries (sometimes fewer, like Redis), never ourselves, no duplicates', () => {
     const state = cluster(6);
+    const random = seeded(20261121);
     let three = 0;
     for (let round = 0; round < 1000; round++) {
-      const picked = pickGossip(state, () => true);
+      const picked = pickGossip(state, () => true, random);
       // Redis gives up after 3 x wanted random picks: real 6-node PINGs of 2464 bytes
-      // (2 entries) are in the fixtures captured from redis-server 7.0.
-      expect(picked.length).toBeGreaterThanOrEqual(2);
+      // (2 entries) are in the fixtures captured from redis-server 7.0; 1 entry is rarer still.
+      expect(picked.length).toBeGreaterThanOrEqual(1);
       expect(picked.length).toBeLessThanOrEqual(3);
       if (picked.length === 3) three++;
       expect(picked).not.toContain(state.myself);
