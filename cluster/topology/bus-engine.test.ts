@@ -20,22 +20,11 @@ import { type ClusterNode, SLOTS, newClusterNode } from './cluster-node.js';
 import { BUS_HEADER_LEN, BusType, GOSSIP_ENTRY_LEN, HDR } from '../bus/constants.js';
 import { encodeBusMessage } from '../bus/codec.js';
 import { busHeader } from '../bus/message.js';
+import { seeded } from '../../test/support/seeded-random.js';
 
 const START = Date.UTC(2024, 0, 1);
 const HOST = '127.0.0.1';
 const immediate = (): Promise<void> => new Promise((r) => setImmediate(r));
-
-/** mulberry32: Math.random is seeded per test so counts are reproducible. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ---- the simulated network ------------------------------------------------------------
 

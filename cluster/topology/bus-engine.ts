@@ -5,6 +5,7 @@ import { type ClusterNode, SLOTS, inHandshake, isMaster, newClusterNode, randomN
 import type { ClusterState } from './state.js';
 import { BusLink } from './bus-link.js';
 import { gossipEntry, pickGossip } from './gossip.js';
+import { slotBitmapGet } from '../bus/slot-bitmap.js';
 import { BusType as MSG, busTypeName as messageTypeName } from '../bus/constants.js';
 import type { BusHeader, BusMessage, GossipEntry } from '../bus/message.js';
 
@@ -344,7 +345,7 @@ export class BusEngine {
       if (isMaster(sender) && dirtySlots) this.updateSlotsConfigWith(sender, h.configEpoch, claimed);
       if (dirtySlots) {
         for (let s = 0; s < SLOTS; s++) {
-          if (!(claimed[s >> 3] & (1 << (s & 7)))) continue;
+          if (!slotBitmapGet(claimed, s)) continue;
           const owner = state.slots[s];
           if (!owner || owner === sender) continue;
           if (owner.configEpoch > h.configEpoch) {
@@ -439,7 +440,7 @@ export class BusEngine {
     let newMaster: ClusterNode | undefined;
     const dirty: number[] = [];
     for (let s = 0; s < SLOTS; s++) {
-      if (!(slots[s >> 3] & (1 << (s & 7)))) continue;
+      if (!slotBitmapGet(slots, s)) continue;
       const owner = state.slots[s];
       if (owner === sender) continue;
       if (state.importing.has(s)) continue;

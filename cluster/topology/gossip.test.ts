@@ -3,18 +3,7 @@ import { ClusterState } from './state.js';
 import { F } from './node-flags.js';
 import { newClusterNode, randomNodeName } from './cluster-node.js';
 import { pickGossip } from './gossip.js';
-
-/** mulberry32: a seeded random, so the rare short gossip sections are the same every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seeded } from '../../test/support/seeded-random.js';
 
 function cluster(n: number): ClusterState {
   const state = new ClusterState();

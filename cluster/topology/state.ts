@@ -1,4 +1,5 @@
 import { F } from './node-flags.js';
+import { slotBitmapEmpty, slotBitmapSet } from '../bus/slot-bitmap.js';
 import { type ClusterNode, SLOTS, isMaster, newClusterNode, randomNodeName } from './cluster-node.js';
 
 export type ClusterHealth = 'ok' | 'fail';
@@ -94,8 +95,8 @@ export class ClusterState {
 
   /** A node's slot bitmap as carried in the bus header (bit s&7 of byte s>>3). */
   slotBitmap(node: ClusterNode): Uint8Array {
-    const bitmap = new Uint8Array(SLOTS / 8);
-    for (let s = 0; s < SLOTS; s++) if (this.slots[s] === node) bitmap[s >> 3] |= 1 << (s & 7);
+    const bitmap = slotBitmapEmpty();
+    for (let s = 0; s < SLOTS; s++) if (this.slots[s] === node) slotBitmapSet(bitmap, s);
     return bitmap;
   }
 
