@@ -22,6 +22,8 @@ export interface StoreTarget {
   collectorUrl?: string;
   /** chDB data directory; its owner file names the running collector (default run/store/chdb). */
   storeDir?: string;
+  /** Server only: create the schema at first use (default true; off for servers older than 20.1). */
+  createSchema?: boolean;
 }
 
 export type OpenSinkOptions = StoreTarget & SinkOptions;
@@ -44,7 +46,7 @@ export function openSink(options: OpenSinkOptions = {}): OpenedSink {
   const serverUrl = options.clickhouseUrl ?? process.env[ENV_CLICKHOUSE_URL];
   let store: Store;
   if (serverUrl) {
-    store = lazyStore(redact(serverUrl), () => ClickHouseStore.open({ url: serverUrl, log }));
+    store = lazyStore(redact(serverUrl), () => ClickHouseStore.open({ url: serverUrl, log, createSchema: options.createSchema }));
   } else {
     const fixed = options.collectorUrl ?? process.env[ENV_COLLECTOR_URL];
     const dir = options.storeDir ?? DEFAULT_STORE_DIR;
