@@ -63,6 +63,7 @@ export class BufferedSink implements RowSink {
   private readonly cutTimer: NodeJS.Timeout;
   private idleWaiters: (() => void)[] = [];
   private closed = false;
+  private abandoned = false;
   private outageSince = 0;
   private lastOverflowLog = 0;
 
@@ -118,8 +119,14 @@ export class BufferedSink implements RowSink {
     ]);
     clearTimeout(timer);
     if (timedOut) {
+      // Give up: whatever is still queued or in flight counts as dropped. A request in
+      // flight may still land, so this count is an upper bound; its answer is ignored.
+      this.abandoned = true;
       clearTimeout(this.retryTimer);
-      for (const t of RAW_TABLES) if (this.bufferedRows[t] > 0) this.drop(t, this.bufferedRows[t], 'closed');
+      for (const t of RAW_TABLES) {
+        if (this.bufferedRows[t] > 0) this.drop(t, this.bufferedRows[t], 'closed');
+        this.bufferedRows[t] = 0;
+      }
       this.queue.length = 0;
       this.wakeIdle();
     }
@@ -194,6 +201,7 @@ export class BufferedSink implements RowSink {
     const started = process.hrtime.bigint();
     this.store.insert(q.table, q.batch).then(
       () => {
+        if (this.abandoned) return;
         this.metrics?.insertSeconds.observe({ table: q.table }, Number(process.hrtime.bigint() - started) / 1e9);
         this.metrics?.stored.inc({ table: q.table }, q.batch.rows);
         if (this.outageSince) {
@@ -203,6 +211,7 @@ export class BufferedSink implements RowSink {
         this.done(q);
       },
       (e: unknown) => {
+        if (this.abandoned) return;
         const err = e instanceof StoreError ? e : new StoreError('STORE_UNAVAILABLE', String(e));
         if (!err.transient) {
           this.log(`store ${this.store.location} refused a ${q.table} batch of ${q.batch.rows} row(s): ${err.message}`);

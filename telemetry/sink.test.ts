@@ -159,3 +159,19 @@ describe('sink and collector', () => {
     expect(q.body.trim()).toBe('{"label":"sample"}');
   });
 });
+
+describe('sink close', () => {
+  it('sink: close gives up after closeTimeoutMs and counts the unsent rows as dropped (closed)', async () => {
+    const port = await freePort();
+    const registry = newRegistry('writer');
+    const sink = openSink({ collectorUrl: `http://127.0.0.1:${port}`, closeTimeoutMs: 500, registry, log: quiet });
+    sink.write('events', [{ ...sampleRows.events, run_id: 'run-close' }]);
+    sink.write('traffic', trafficRows('run-close', 99, 4));
+    await sink.close();
+    expect(sink.dropped()).toEqual({ runs: 0, traffic: 99, events: 1, ops: 0 });
+    expect(sink.buffered()).toEqual({ runs: 0, traffic: 0, events: 0, ops: 0 });
+    expect(await metric(registry, 'kvnetlab_store_rows_dropped_total', { reason: 'closed' })).toBe(100);
+    sink.write('traffic', trafficRows('run-close', 5, 4)); // after close: counted, never silent
+    expect(sink.dropped().traffic).toBe(104);
+  });
+});
