@@ -70,6 +70,14 @@ const trafficSums = [
   count('retransmits', 'capture only: retransmitted TCP segments; 0 from the proxy', 'segments', SENT),
 ];
 
+const opsCounts = [
+  count('ops', 'operations completed', 'operations'),
+  count('errors', 'operations that ended in an error reply or a client error', 'operations'),
+  count('redirects', 'MOVED / ASK replies followed', 'replies'),
+  count('hits', 'reads that found the key', 'operations'),
+  count('misses', 'reads that did not find the key', 'operations'),
+];
+
 export const TABLES: TableDef[] = [
   {
     name: 'runs',
@@ -123,11 +131,7 @@ export const TABLES: TableDef[] = [
       ms('ts_ms', 'start of the 100 ms bucket'),
       at('ts', 'ts_ms'),
       lc('op', 'operation type (read, update, insert, scan, rmw, set, get, ...)'),
-      count('ops', 'operations completed', 'operations'),
-      count('errors', 'operations that ended in an error reply or a client error', 'operations'),
-      count('redirects', 'MOVED / ASK replies followed', 'replies'),
-      count('hits', 'reads that found the key', 'operations'),
-      count('misses', 'reads that did not find the key', 'operations'),
+      ...opsCounts,
       count('p50_us', 'median latency from the intended start (coordinated omission corrected)', 'µs'),
       count('p99_us', '99th percentile latency', 'µs'),
       count('p999_us', '99.9th percentile latency', 'µs'),
@@ -167,11 +171,7 @@ FROM traffic GROUP BY run_id, second, node, peer, channel, direction, msg_type, 
       lc('run_id', 'run the operations belong to'),
       { name: 'second', type: "DateTime('UTC')", meaning: 'the second the 100 ms buckets fall in', unit: 's' },
       lc('op', 'operation type'),
-      count('ops', 'operations completed', 'operations'),
-      count('errors', 'operations that failed', 'operations'),
-      count('redirects', 'MOVED / ASK replies followed', 'replies'),
-      count('hits', 'reads that found the key', 'operations'),
-      count('misses', 'reads that did not find the key', 'operations'),
+      ...opsCounts,
       { name: 'max_p50_us', type: 'SimpleAggregateFunction(max, UInt64)', meaning: 'highest 100 ms median of the second', unit: 'µs' },
       { name: 'max_p99_us', type: 'SimpleAggregateFunction(max, UInt64)', meaning: 'highest 100 ms p99: an upper bound of the second\'s p99', unit: 'µs' },
       { name: 'max_p999_us', type: 'SimpleAggregateFunction(max, UInt64)', meaning: 'highest 100 ms p99.9', unit: 'µs' },

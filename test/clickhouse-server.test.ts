@@ -80,6 +80,16 @@ describe.skipIf(!existsSync(SERVER))("ClickHouse server (Debian's 18.16) over HT
       ENGINE = MergeTree ORDER BY (run_id, ts_ms)`);
   };
 
+  const storedSums = async (runId: string) => {
+    const store = await ClickHouseStore.open({ url: URL_, createSchema: false });
+    try {
+      const [r] = await queryRows<{ n: string; b: string }>(store, `SELECT count() AS n, sum(bytes) AS b FROM traffic WHERE run_id = '${runId}'`);
+      return { n: Number(r!.n), b: Number(r!.b) };
+    } finally {
+      await store.close();
+    }
+  };
+
   it('clickhouse server: @clickhouse/client talks to 18.16 (version, DDL, gzip bodies both ways) and sends no dedup token there', async () => {
     const logs: string[] = [];
     const store = await ClickHouseStore.open({ url: URL_, createSchema: false, log: (l) => logs.push(l) });
@@ -99,13 +109,7 @@ describe.skipIf(!existsSync(SERVER))("ClickHouse server (Debian's 18.16) over HT
     sink.write('traffic', rows);
     await sink.close();
     expect(sink.dropped().traffic).toBe(0);
-    const store = await ClickHouseStore.open({ url: URL_, createSchema: false });
-    try {
-      const [r] = await queryRows<{ n: string; b: string }>(store, "SELECT count() AS n, sum(bytes) AS b FROM traffic WHERE run_id = 'run-ch'");
-      expect({ n: Number(r!.n), b: Number(r!.b) }).toEqual({ n: rows.length, b: sumOf(rows, (x) => x.bytes) });
-    } finally {
-      await store.close();
-    }
+    expect(await storedSums('run-ch')).toEqual({ n: rows.length, b: sumOf(rows, (x) => x.bytes) });
   });
 
   it('clickhouse server: rows written while the server is down are buffered and delivered after it restarts', async () => {
@@ -120,13 +124,7 @@ describe.skipIf(!existsSync(SERVER))("ClickHouse server (Debian's 18.16) over HT
     await sink.close();
     expect(sink.dropped().traffic).toBe(0);
     expect(logs.some((l) => l.includes('ECONNREFUSED'))).toBe(true);
-    const store = await ClickHouseStore.open({ url: URL_, createSchema: false });
-    try {
-      const [r] = await queryRows<{ n: string; b: string }>(store, "SELECT count() AS n, sum(bytes) AS b FROM traffic WHERE run_id = 'run-ch-down'");
-      expect({ n: Number(r!.n), b: Number(r!.b) }).toEqual({ n: rows.length, b: sumOf(rows, (x) => x.bytes) });
-    } finally {
-      await store.close();
-    }
+    expect(await storedSums('run-ch-down')).toEqual({ n: rows.length, b: sumOf(rows, (x) => x.bytes) });
   });
 
   it('clickhouse server: what 18.16 refuses: the insert_deduplication_token setting and the kvnetlab schema (DateTime64)', async () => {

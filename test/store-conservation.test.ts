@@ -1,31 +1,20 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { kvnetlabCli } from '../cluster/launcher/processes.js';
 import { CollectorStore } from '../telemetry/collector-store.js';
 import { newRegistry } from '../telemetry/metrics.js';
 import { openSink } from '../telemetry/open-sink.js';
 import type { OpsRow, TrafficRow } from '../telemetry/rows.js';
 import { queryRows } from '../telemetry/store.js';
+import { runCli } from './support/run-cli.js';
 import { startCollectorProcess, type CollectorProcess } from './support/collector-process.js';
 import { sampleRows, sumOf, trafficRows } from './support/telemetry-rows.js';
 
-const exec = promisify(execFile);
 const PORT = 22520; // this helper's range: 22501-22599
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [kvnetlabCli(), ...args], { timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
-  }
-}
+const cli = (args: string[]) => runCli(args, 60_000);
 
 describe('telemetry store with a collector process', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kvnetlab-store-'));
