@@ -146,6 +146,22 @@ describe('sink and collector', () => {
     expect(sink.dropped().traffic).toBe(0);
   });
 
+  it('sink: without a URL, finds the collector named in the owner file of the store directory', async () => {
+    store.owner.setUrl(url);
+    const sink = openSink({ storeDir: dir, log: quiet });
+    expect(sink.location).toBe(url);
+    sink.write('runs', [{ ...sampleRows.runs, run_id: 'run-owner' }]);
+    await sink.close();
+    const [r] = await queryRows<{ n: string }>(store, "SELECT count() AS n FROM runs WHERE run_id = 'run-owner'");
+    expect(Number(r!.n)).toBe(1);
+  });
+
+  it('collector: serves its Prometheus metrics', async () => {
+    const res = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toMatch(/kvnetlab_collector_rows_inserted_total\{table="traffic",process="collector"\} \d+/);
+  });
+
   it('collector: an unknown table is 404, bad SQL is 400 with the ClickHouse code, a JSON array body is accepted', async () => {
     const bad = await app.inject({ method: 'POST', url: '/rows/nope', headers: { 'content-type': 'application/x-ndjson' }, payload: '{}\n' });
     expect(bad.statusCode).toBe(404);
