@@ -109,6 +109,17 @@ describe('schema on chDB', () => {
     expect(err.clickhouseCode).toBe(62);
   });
 
+  it('chdb: queryAsync runs off the event loop (timers keep firing during a long query)', async () => {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    const t0 = Date.now();
+    await store.query('SELECT count() FROM numbers(30000000) WHERE sipHash64(number) % 7 = 1');
+    const ms = Date.now() - t0;
+    clearInterval(timer);
+    expect(ms).toBeGreaterThan(100); // long enough to tell
+    expect(ticks).toBeGreaterThanOrEqual(Math.max(2, Math.floor(ms / 50))); // a blocked loop shows 0 or 1
+  });
+
   it('schema: telemetry/README.md documents exactly the schema in schema.ts', () => {
     const readme = readFileSync(new URL('./README.md', import.meta.url), 'utf8');
     expect(readme).toContain(schemaMarkdown());
