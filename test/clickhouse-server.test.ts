@@ -8,6 +8,7 @@ import { ClickHouseStore } from '../telemetry/clickhouse-store.js';
 import { StoreError } from '../telemetry/errors.js';
 import { openSink } from '../telemetry/open-sink.js';
 import { queryRows } from '../telemetry/store.js';
+import { runCli } from './support/run-cli.js';
 import { sumOf, trafficRows } from './support/telemetry-rows.js';
 
 /**
@@ -110,6 +111,12 @@ describe.skipIf(!existsSync(SERVER))("ClickHouse server (Debian's 18.16) over HT
     await sink.close();
     expect(sink.dropped().traffic).toBe(0);
     expect(await storedSums('run-ch')).toEqual({ n: rows.length, b: sumOf(rows, (x) => x.bytes) });
+  });
+
+  it('sql: queries the ClickHouse server given by --clickhouse-url and prints a table', async () => {
+    const r = await runCli(['sql', '--clickhouse-url', URL_, "SELECT count() AS n FROM traffic WHERE run_id = 'run-ch'"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('   n\n----\n5500\n(1 row)\n');
   });
 
   it('clickhouse server: rows written while the server is down are buffered and delivered after it restarts', async () => {
