@@ -2,17 +2,22 @@
 import { Command } from 'commander';
 import { nodeCommand } from './node-command.js';
 import { downCommand, upCommand } from './cluster-commands.js';
+import { collectorCommand } from './collector-command.js';
+import { sqlCommand } from './sql-command.js';
 
 /**
  * kvnetlab: one binary, one subcommand per process kind.
  *   node  - a cluster node          up/down - a local cluster
+ *   collector - owns the chDB telemetry store   sql - ad-hoc SQL on the store
  */
 const program = new Command('kvnetlab')
   .description('measure what maintenance events cost on the network of an in-memory KV cluster')
   .showHelpAfterError()
   .addCommand(nodeCommand)
   .addCommand(upCommand)
-  .addCommand(downCommand);
+  .addCommand(downCommand)
+  .addCommand(collectorCommand)
+  .addCommand(sqlCommand);
 
 program.parseAsync(process.argv).catch((e: Error) => {
   process.stderr.write(`kvnetlab: ${e.message}\n`);

@@ -33,3 +33,11 @@ export async function serveMetrics(registry: Registry, host: string, port: numbe
   const bound = typeof addr === 'object' && addr ? addr.port : port;
   return { port: bound, close: () => app.close() };
 }
+
+/** Add `GET /metrics` to a process's own fastify app (the collector serves it next to its API). */
+export function addMetricsRoute(app: FastifyInstance, registry: Registry): void {
+  app.get('/metrics', async (_req, reply) => {
+    reply.header('content-type', registry.contentType);
+    return registry.metrics();
+  });
+}
