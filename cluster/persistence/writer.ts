@@ -37,6 +37,7 @@ export class SnapshotWriter {
   private crc = 0;
   private written = 0;
   private keyCount = 0;
+  private copied = 0;
 
   constructor(source: SnapshotSource, header: Omit<SnapshotHeader, 'version' | 'createdAt'> & { createdAt?: number }) {
     this.header = { version: SNAPSHOT_VERSION, replId: header.replId, replOffset: header.replOffset, createdAt: header.createdAt ?? Date.now() };
@@ -54,6 +55,14 @@ export class SnapshotWriter {
   /** Keys serialised so far (walked or saved early by the hook). */
   get keys(): number {
     return this.keyCount;
+  }
+
+  /**
+   * Bytes serialised ahead of the walk because their key was about to change: our
+   * counterpart of Redis' copy-on-write size (INFO current_cow_size, rdb_last_cow_size).
+   */
+  get copiedBytes(): number {
+    return this.copied;
   }
 
   /** Bytes returned by next() so far. */
@@ -125,7 +134,9 @@ export class SnapshotWriter {
   private beforeWrite(key: string, e: EntryView): void {
     if (e.seq >= this.horizon || e.seq <= this.cursor || this.early.has(key)) return;
     this.early.add(key);
-    this.pending.push(...encodeEntry(key, e.value, e.expireAt));
+    const [fixed, payload] = encodeEntry(key, e.value, e.expireAt);
+    this.pending.push(fixed, payload);
+    this.copied += fixed.length + payload.length;
     this.keyCount++;
   }
 
