@@ -7,7 +7,7 @@ import { KvNode } from '../node/node.js';
 import { defaultConfig } from '../node/config.js';
 import { loadSnapshotFile } from './file.js';
 import { entriesView, keyspaceState } from './test-kit.js';
-import { waitFor } from '../launcher/admin.js';
+import { fields, waitFor } from '../launcher/admin.js';
 
 /** An in-process node on port 0 owning every slot, and an ioredis client to it. */
 async function startNode(dir: string): Promise<{ node: KvNode; redis: Redis; exits: number[] }> {
@@ -21,10 +21,6 @@ async function startNode(dir: string): Promise<{ node: KvNode; redis: Redis; exi
   if (node.cluster.myself.numSlots === 0) await redis.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
   await waitFor('cluster_state:ok', 10_000, async () => String(await redis.call('CLUSTER', 'INFO')).includes('cluster_state:ok'));
   return { node, redis, exits };
-}
-
-function infoFields(text: string): Record<string, string> {
-  return Object.fromEntries(text.split('\r\n').filter((l) => l.includes(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)]));
 }
 
 describe('persistence commands on an in-process node', () => {
@@ -63,7 +59,7 @@ describe('persistence commands on an in-process node', () => {
     expect(Number(await again.redis.call('PEXPIRETIME', 't'))).toBe(deadline);
     expect(await again.redis.hgetall('h')).toEqual({ f1: 'a', f2: 'b' });
     expect(await again.redis.zrange('z', '0', '-1', 'WITHSCORES')).toEqual(['m2', '-2', 'm1', '1.5']);
-    const info = infoFields(await again.redis.info('persistence'));
+    const info = fields(await again.redis.info('persistence'));
     expect(info.rdb_last_load_keys_loaded).toBe('4');
     expect(info.rdb_changes_since_last_save).toBe('0');
     expect(again.node.saver.loaded?.header.replId).toMatch(/^[0-9a-f]{40}$/);
@@ -80,14 +76,14 @@ describe('persistence commands on an in-process node', () => {
     expect(r![0]).toEqual([null, 'Background saving started']);
     expect(String(r![1][0])).toContain('Background save already in progress');
     expect(String(r![2][0])).toContain('Background save already in progress');
-    expect(infoFields(r![3][1] as string).rdb_bgsave_in_progress).toBe('1');
+    expect(fields(r![3][1] as string).rdb_bgsave_in_progress).toBe('1');
     await node.saver.background;
-    const info = infoFields(await redis.info('persistence'));
+    const info = fields(await redis.info('persistence'));
     expect(info).toMatchObject({ rdb_bgsave_in_progress: '0', rdb_last_bgsave_status: 'ok', rdb_changes_since_last_save: '0', rdb_saves: '1' });
     expect(Number(info.rdb_last_save_time)).toBeGreaterThanOrEqual(before);
     expect(Number(await redis.lastsave())).toBe(Number(info.rdb_last_save_time));
     await redis.set('after', '1');
-    expect(infoFields(await redis.info('persistence')).rdb_changes_since_last_save).toBe('1');
+    expect(fields(await redis.info('persistence')).rdb_changes_since_last_save).toBe('1');
   });
 
   it('persistence: writes made while BGSAVE runs stay out of the file, in-place hash and zset changes included', async () => {
@@ -114,7 +110,7 @@ describe('persistence commands on an in-process node', () => {
     const view = entriesView(got);
     expect(view.size).toBe(frozen.size);
     for (const [k, v] of frozen) expect(view.get(k), k).toEqual(v);
-    expect(infoFields(await redis.info('persistence')).rdb_last_cow_size).not.toBe('0');
+    expect(fields(await redis.info('persistence')).rdb_last_cow_size).not.toBe('0');
   });
 
   it('persistence: SHUTDOWN saves by default, NOSAVE does not, and both end the node', async () => {
@@ -141,7 +137,7 @@ describe('persistence commands on an in-process node', () => {
     expect(await redis.bgsave()).toBe('Background saving started');
     await redis.ping();
     await new Promise((r) => setTimeout(r, 50));
-    expect(infoFields(await redis.info('persistence')).rdb_last_bgsave_status).toBe('err');
+    expect(fields(await redis.info('persistence')).rdb_last_bgsave_status).toBe('err');
     await expect(redis.call('SHUTDOWN', 'NOSAVE', 'SAVE')).rejects.toThrow('ERR syntax error');
     await expect(redis.call('SHUTDOWN', 'ABORT')).rejects.toThrow('ERR No shutdown in progress.');
     await expect(redis.call('BGSAVE', 'NOW')).rejects.toThrow('ERR syntax error');
