@@ -120,6 +120,7 @@ export class KvNode implements NodeServices {
   }
 
   async stop(): Promise<void> {
+    await this.saver.abortBackground(); // a BGSAVE does not outlive its node (killRDBChild)
     clearInterval(this.expireTimer);
     this.bus.stop();
     this.migrator.close();
