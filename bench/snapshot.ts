@@ -198,10 +198,10 @@ async function main(): Promise<void> {
   // Other processes on the machine move these figures a lot: say how busy it was.
   console.log(`\nload average (1 min): ${loadBefore.toFixed(1)} at start, ${loadavg()[0].toFixed(1)} at end`);
   console.log(`GET latency, ${clients} closed-loop ioredis clients, ${keys} keys x ${valueBytes} B (${(sizeBytes / 1048576).toFixed(0)} MiB of values)`);
-  console.log('target    phase    requests   seconds   p50 us   p99 us  p99.9 us    max us  notes');
+  console.log('target    phase    requests   seconds    req/s   p50 us   p99 us  p99.9 us    max us  notes');
   for (const p of phases) {
     console.log(
-      `${p.target.padEnd(9)} ${p.phase.padEnd(7)} ${String(p.h.totalCount).padStart(9)} ${p.seconds.toFixed(1).padStart(9)} ${String(us(p.h, 50)).padStart(8)} ${String(us(p.h, 99)).padStart(8)} ${String(us(p.h, 99.9)).padStart(9)} ${String(p.h.maxValue).padStart(9)}  ${p.note}`,
+      `${p.target.padEnd(9)} ${p.phase.padEnd(7)} ${String(p.h.totalCount).padStart(9)} ${p.seconds.toFixed(1).padStart(9)} ${(p.h.totalCount / p.seconds).toFixed(0).padStart(8)} ${String(us(p.h, 50)).padStart(8)} ${String(us(p.h, 99)).padStart(8)} ${String(us(p.h, 99.9)).padStart(9)} ${String(p.h.maxValue).padStart(9)}  ${p.note}`,
     );
   }
   const get = (t: Name, ph: Phase['phase']) => phases.find((p) => p.target === t && p.phase === ph)?.h;
