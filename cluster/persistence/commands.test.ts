@@ -86,6 +86,21 @@ describe('persistence commands on an in-process node', () => {
     expect(fields(await redis.info('persistence')).rdb_changes_since_last_save).toBe('1');
   });
 
+  it('persistence: clients are served between the chunks of a BGSAVE (it runs one chunk per event-loop turn)', async () => {
+    const { node, redis } = await start();
+    const p = redis.pipeline();
+    for (let i = 0; i < 20000; i++) p.set(`k${i}`, 'v'.repeat(1000));
+    await p.exec();
+    expect(await redis.bgsave()).toBe('Background saving started');
+    expect(await redis.get('k1')).toBe('v'.repeat(1000));
+    const info = fields(await redis.info('persistence'));
+    // About 300 chunks of 64 KiB: a round trip takes a few turns, far fewer than that.
+    expect(info.rdb_bgsave_in_progress).toBe('1');
+    expect(Number(info.current_save_keys_processed)).toBeLessThan(Number(info.current_save_keys_total));
+    await node.saver.background;
+    expect(fields(await redis.info('persistence')).rdb_last_bgsave_status).toBe('ok');
+  });
+
   it('persistence: writes made while BGSAVE runs stay out of the file, in-place hash and zset changes included', async () => {
     const { node, redis } = await start();
     const p = redis.pipeline();
