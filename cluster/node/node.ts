@@ -18,7 +18,8 @@ import { ClientConnection } from './connection.js';
 import { Dispatcher } from './dispatcher.js';
 import { renderInfo, roleLines } from './info.js';
 import { Migrator } from './migrate.js';
-import type { MigrateRequest, NodeServices } from './services.js';
+import type { MigrateRequest, NodeServices, ShutdownOptions } from './services.js';
+import { Saver } from '../persistence/saver.js';
 import { closeServer, connectTcp, listenTcp } from './listen.js';
 
 export type Logger = (line: string) => void;
@@ -46,6 +47,10 @@ export class KvNode implements NodeServices {
   private servers: net.Server[] = [];
   private expireTimer: NodeJS.Timeout | undefined;
   private readonly nodesConfPath: string;
+  /** SAVE/BGSAVE/LASTSAVE/shutdown save; `saver.loaded` is what the start-up load found. */
+  readonly saver: Saver;
+  /** Ends the process after SHUTDOWN; the CLI sets it to process.exit, in-process tests leave it. */
+  onExit: (code: number) => void = () => undefined;
 
   constructor(
     readonly config: NodeConfig,
@@ -79,7 +84,22 @@ export class KvNode implements NodeServices {
       stats: this.stats,
       keyLocks: this.migrator,
     });
+    this.saver = new Saver({
+      db: this.db,
+      path: () => (this.config.dbfilename ? join(this.config.dir, this.config.dbfilename) : undefined),
+      replication: () => this.replicationPosition(),
+      now: () => this.now(),
+      log,
+    });
+    // rdbLoad before serving: a damaged file throws (SnapshotError) and the node never
+    // listens. Expired keys are dropped on a master and kept on a replica, as rdb.c does.
+    this.saver.load({ dropExpired: (me.flags & F.SLAVE) === 0 });
     this.saveClusterConfig();
+  }
+
+  /** The replication id and offset a snapshot is stamped with (replication supplies the real offset). */
+  replicationPosition(): { replId: string; replOffset: bigint } {
+    return { replId: this.runId, replOffset: 0n };
   }
 
   async start(): Promise<void> {
@@ -100,6 +120,7 @@ export class KvNode implements NodeServices {
   }
 
   async stop(): Promise<void> {
+    await this.saver.abortBackground(); // a BGSAVE does not outlive its node (killRDBChild)
     clearInterval(this.expireTimer);
     this.bus.stop();
     this.migrator.close();
@@ -176,7 +197,27 @@ export class KvNode implements NodeServices {
       expires: this.db.keysWithExpire,
       usedMemory: this.db.usedMemoryBytes(),
       replication: () => roleLines(this.cluster, this.runId),
+      persistence: () => this.saver.info(),
     });
+  }
+
+  /** server.c prepareForShutdown: stop a BGSAVE, save if asked, write nodes.conf, close, exit. */
+  async shutdown(opts: ShutdownOptions): Promise<string | undefined> {
+    const save = opts.save ?? this.config.dbfilename !== '';
+    await this.saver.abortBackground(); // killRDBChild
+    if (save) {
+      try {
+        this.saver.save();
+      } catch (e) {
+        this.log(`Error trying to save the DB, can't exit: ${(e as Error).message}`);
+        if (!opts.force) return 'ERR Errors trying to SHUTDOWN. Check logs.';
+      }
+    }
+    this.saveClusterConfig();
+    await this.stop();
+    this.log('ready to exit, bye bye');
+    this.onExit(0);
+    return undefined;
   }
 
   migrate(req: MigrateRequest): Promise<Reply> {

@@ -4,6 +4,7 @@ import type { ClusterState } from '../topology/state.js';
 import type { BusEngine } from '../topology/bus-engine.js';
 import type { NodeConfig } from './config.js';
 import type { NodeStats } from './stats.js';
+import type { Saver } from '../persistence/saver.js';
 
 /** MIGRATE's arguments once parsed (cluster.c migrateCommand). */
 export interface MigrateRequest {
@@ -36,4 +37,18 @@ export interface NodeServices {
   commandTable(): CommandSpec[];
   info(sections: string[]): string;
   migrate(req: MigrateRequest): Promise<Reply>;
+  /** SAVE, BGSAVE, LASTSAVE and INFO persistence (cluster/persistence/saver.ts). */
+  readonly saver: Saver;
+  /**
+   * SHUTDOWN: save when `save` says so (undefined: when snapshots are on, like Redis
+   * with save points), stop, end the process. Resolves with an error text only when
+   * it cannot go on (the save failed and `force` is not set); otherwise never returns.
+   */
+  shutdown(opts: ShutdownOptions): Promise<string | undefined>;
+}
+
+/** SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE]; NOW changes nothing here (no replicas to wait for yet). */
+export interface ShutdownOptions {
+  save?: boolean;
+  force?: boolean;
 }
