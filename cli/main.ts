@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { nodeCommand } from './node-command.js';
 import { downCommand, upCommand } from './cluster-commands.js';
+import { loadgenCommand } from './loadgen-command.js';
 
 /**
  * kvnetlab: one binary, one subcommand per process kind.
@@ -12,7 +13,8 @@ const program = new Command('kvnetlab')
   .showHelpAfterError()
   .addCommand(nodeCommand)
   .addCommand(upCommand)
-  .addCommand(downCommand);
+  .addCommand(downCommand)
+  .addCommand(loadgenCommand);
 
 program.parseAsync(process.argv).catch((e: Error) => {
   process.stderr.write(`kvnetlab: ${e.message}\n`);
