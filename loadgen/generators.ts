@@ -196,42 +196,59 @@ export class HotspotGenerator implements NumberGenerator {
 }
 
 /**
- * Bounded Pareto over ranks 0..n-1 (not a YCSB generator: the cache-aside preset's access
- * pattern). The shape is solved so that exactly `hotOpn` of the draws fall on the lowest
- * `hotSet` fraction of the ranks (80/20 by default); rank r is drawn from the continuous
- * bounded Pareto on [1, n+1) by inverse CDF and floored.
+ * Pareto 80/20 over ranks 0..n-1 (not a YCSB generator: the cache-aside preset's access
+ * pattern). Key r gets the weight ((r + 0.5) / n)^-e, the Pareto quantile at its rank
+ * (Lorenz-curve reading of the 80/20 rule: the hottest 20 % of the keys draw 80 % of the
+ * accesses). For an infinite population e = 1/alpha with alpha = log4(5); for a finite
+ * one e is solved so that the hot share is exactly `hotOpn`. Draws invert the cumulative
+ * weights by binary search.
  */
 export class ParetoGenerator implements NumberGenerator {
-  readonly shape: number;
+  readonly exponent: number;
+  private readonly cumulative: Float64Array;
   private value = 0;
-  constructor(private readonly random: Random, private readonly n: number, hotSet = 0.2, hotOpn = 0.8) {
-    this.shape = solveParetoShape(n, hotSet, hotOpn);
+  constructor(private readonly random: Random, n: number, hotSet = 0.2, hotOpn = 0.8) {
+    this.exponent = solveExponent(n, hotSet, hotOpn);
+    this.cumulative = paretoCumulative(n, this.exponent);
   }
   next(): number {
-    const a = this.shape;
-    const ratio = Math.pow(1 / (this.n + 1), a);
-    const u = this.random.nextDouble();
-    const x = Math.pow(1 - u * (1 - ratio), -1 / a);
-    this.value = Math.min(this.n - 1, Math.floor(x) - 1);
-    return this.value;
+    const c = this.cumulative;
+    const target = this.random.nextDouble() * c[c.length - 1]!;
+    let lo = 0;
+    let hi = c.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (c[mid]! > target) hi = mid;
+      else lo = mid + 1;
+    }
+    this.value = lo;
+    return lo;
   }
   last(): number {
     return this.value;
   }
 }
 
-/** CDF of the bounded Pareto on [1, n+1) at x, shape a. */
-export function boundedParetoCdf(x: number, n: number, a: number): number {
-  return (1 - Math.pow(1 / x, a)) / (1 - Math.pow(1 / (n + 1), a));
+function paretoCumulative(n: number, e: number): Float64Array {
+  const c = new Float64Array(n);
+  let sum = 0;
+  for (let r = 0; r < n; r++) c[r] = sum += Math.pow((r + 0.5) / n, -e);
+  return c;
 }
 
-function solveParetoShape(n: number, hotSet: number, hotOpn: number): number {
-  const edge = hotSet * n + 1;
-  let lo = 1e-6;
-  let hi = 20;
-  for (let i = 0; i < 200; i++) {
+/** The share of all weight held by the lowest `hotSet` fraction of the ranks. */
+export function paretoHotShare(n: number, e: number, hotSet: number): number {
+  const c = paretoCumulative(n, e);
+  const edge = Math.max(1, Math.round(hotSet * n));
+  return c[edge - 1]! / c[n - 1]!;
+}
+
+function solveExponent(n: number, hotSet: number, hotOpn: number): number {
+  let lo = 0;
+  let hi = 0.999;
+  for (let i = 0; i < 40; i++) {
     const mid = (lo + hi) / 2;
-    if (boundedParetoCdf(edge, n, mid) < hotOpn) lo = mid;
+    if (paretoHotShare(n, mid, hotSet) < hotOpn) lo = mid;
     else hi = mid;
   }
   return (lo + hi) / 2;
