@@ -27,6 +27,8 @@ export interface LoadgenConfig {
   /** A sink given by the caller (e.g. telemetry's openSink) instead of `out`. */
   sink?: RowSink;
   progress: (line: string, done: boolean) => void;
+  /** Called between the load and the run phase, clients connected (tests move a slot here). */
+  beforeRun?: () => Promise<void>;
 }
 
 export function newRunId(): string {
@@ -51,6 +53,7 @@ export async function runLoadgen(c: LoadgenConfig): Promise<RunSummary> {
       load = { records: r.records, errors: r.errors, runtime_ms: r.runtimeMs, used_memory: r.usedMemory };
       spec.recordCount = r.records;
     }
+    await c.beforeRun?.();
     const started = Date.now();
     sink?.write('runs', [{ run_id: c.runId, started_ms: started, label: `loadgen ${spec.preset}`, detail: JSON.stringify({ spec, phase: c.phase, target: c.target, connections: c.connections, seed: c.seed, standalone, seeds: c.seeds }) }]);
     const w = new Workload(spec, seededRandom(c.seed + 1));
