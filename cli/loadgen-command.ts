@@ -51,6 +51,7 @@ export const loadgenCommand = new Command('loadgen')
   .option('--out <file>', 'append the ops rows (per 100 ms, per op type) as JSON lines to this file')
   .option('--run-id <id>', 'run id of the rows (default: generated)')
   .option('--quiet', 'no progress line on stderr')
+  .option('--verify', 'remember every acknowledged write and read it back at the end: report lost and stale writes')
   .exitOverride((err) => {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') process.exit(0);
     // Usage errors are exit code 2 (like getopt tools); commander's default is 1.
@@ -84,6 +85,7 @@ export const loadgenCommand = new Command('loadgen')
       memoryBytes: o.memory ?? 0,
       runId: o.runId ?? newRunId(),
       out: o.out ?? null,
+      verify: Boolean(o.verify),
       progress: (line, done) => {
         if (o.quiet) return;
         process.stderr.write(tty ? `\r${line}${done ? '\n' : ''}` : `${line}\n`);

@@ -8,6 +8,7 @@ import { seededRandom } from './random.js';
 import { loadPhase, runPhase } from './runner.js';
 import { Recorder } from './stats.js';
 import { type RunSummary, summarize } from './summary.js';
+import { Verifier } from './verify.js';
 import { Workload } from './workload.js';
 
 /** Everything one `kvnetlab loadgen` invocation needs, already validated. */
@@ -27,8 +28,12 @@ export interface LoadgenConfig {
   /** A sink given by the caller (e.g. telemetry's openSink) instead of `out`. */
   sink?: RowSink;
   progress: (line: string, done: boolean) => void;
+  /** Remember every write and read each key back at the end (lost / stale acknowledged writes). */
+  verify?: boolean;
   /** Called between the load and the run phase, clients connected (tests move a slot here). */
   beforeRun?: () => Promise<void>;
+  /** Called after the run phase, before --verify reads back (tests damage a key here). */
+  afterRun?: () => Promise<void>;
 }
 
 export function newRunId(): string {
@@ -46,9 +51,10 @@ export async function runLoadgen(c: LoadgenConfig): Promise<RunSummary> {
   try {
     for (let i = 0; i < c.connections; i++) clients.push(standalone ? await connectStandalone(c.seeds[0]!) : await connectCluster(c.seeds));
     const spec = { ...c.spec };
+    const verifier = c.verify ? new Verifier() : undefined;
     let load: RunSummary['load'];
     if (c.phase !== 'run') {
-      const w = new Workload(spec, seededRandom(c.seed));
+      const w = new Workload(spec, seededRandom(c.seed), verifier);
       const r = await loadPhase(w, clients, { records: c.memoryBytes > 0 ? 1e9 : spec.recordCount, memoryBytes: c.memoryBytes, progress: c.progress });
       load = { records: r.records, errors: r.errors, runtime_ms: r.runtimeMs, used_memory: r.usedMemory };
       spec.recordCount = r.records;
@@ -56,14 +62,16 @@ export async function runLoadgen(c: LoadgenConfig): Promise<RunSummary> {
     await c.beforeRun?.();
     const started = Date.now();
     sink?.write('runs', [{ run_id: c.runId, started_ms: started, label: `loadgen ${spec.preset}`, detail: JSON.stringify({ spec, phase: c.phase, target: c.target, connections: c.connections, seed: c.seed, standalone, seeds: c.seeds }) }]);
-    const w = new Workload(spec, seededRandom(c.seed + 1));
+    const w = new Workload(spec, seededRandom(c.seed + 1), verifier);
     const rec = new Recorder(c.phase === 'load' ? [] : w.ops, c.runId, sink);
     let runtimeMs = 0;
     if (c.phase !== 'load') {
       const r = await runPhase(w, clients, rec, { target: c.target, operationCount: spec.operationCount, durationMs: spec.durationS * 1000, missDelayMs: spec.missDelayMs });
       runtimeMs = r.runtimeMs;
     }
-    return summarize(rec, { run_id: c.runId, preset: spec.preset, mode: c.target > 0 ? 'open' : 'closed', target_ops: c.target, runtime_ms: runtimeMs, load });
+    await c.afterRun?.();
+    const verify = verifier ? await verifier.check(clients[0]!) : undefined;
+    return summarize(rec, { run_id: c.runId, preset: spec.preset, mode: c.target > 0 ? 'open' : 'closed', target_ops: c.target, runtime_ms: runtimeMs, load, verify });
   } finally {
     await Promise.all(clients.map((cl) => cl.close()));
     if (sink && !c.sink) await sink.close();

@@ -1,5 +1,6 @@
 import type { Histogram } from 'hdr-histogram-js';
 import type { Recorder } from './stats.js';
+import type { VerifyReport } from './verify.js';
 
 /**
  * The end-of-run report in YCSB's text format (site.ycsb.measurements.exporter.
@@ -41,6 +42,7 @@ export interface RunSummary {
   ops: Record<string, OpSummary>;
   load?: { records: number; errors: number; runtime_ms: number; used_memory: number };
   rows_written: number;
+  verify?: VerifyReport;
 }
 
 function latency(h: Histogram): LatencySummary {
@@ -107,5 +109,13 @@ export function formatText(s: RunSummary): string {
   put('CLIENT', 'Retries(TRYAGAIN/CLUSTERDOWN/closed)', retries);
   put('CLIENT', 'FailedOperations', errors);
   put('CLIENT', 'OpsRowsWritten', s.rows_written);
+  if (s.verify) {
+    put('VERIFY', 'Keys', s.verify.keys);
+    put('VERIFY', 'AcknowledgedWrites', s.verify.acknowledged_writes);
+    put('VERIFY', 'CheckedFields', s.verify.checked);
+    put('VERIFY', 'Lost', s.verify.lost);
+    put('VERIFY', 'Stale', s.verify.stale);
+    put('VERIFY', 'Unreadable', s.verify.unreadable);
+  }
   return lines.join('\n') + '\n';
 }

@@ -5,6 +5,7 @@ import {
   ScrambledZipfianGenerator, SkewedLatestGenerator, UniformGenerator, ZipfianGenerator,
 } from './generators.js';
 import type { WorkloadSpec } from './presets.js';
+import { STRING_FIELD, type WriteWatcher } from './verify.js';
 import { type Random, nextIndex } from './random.js';
 
 /**
@@ -28,8 +29,6 @@ export interface Outcome {
   key?: string;
 }
 
-/** A write acknowledged by the server: what --verify reads back at the end. */
-export type AckedWrite = (key: string, field: string | null, value: Buffer) => void;
 
 export class Workload {
   readonly ops: OpName[];
@@ -39,7 +38,7 @@ export class Workload {
   private readonly scanLength: UniformGenerator;
   private readonly pool: Buffer;
 
-  constructor(readonly spec: WorkloadSpec, private readonly random: Random, private readonly onAck?: AckedWrite) {
+  constructor(readonly spec: WorkloadSpec, private readonly random: Random, private readonly watcher?: WriteWatcher) {
     const p = spec.proportions;
     const str = spec.kind === 'string';
     const mix: Array<{ weight: number; value: OpName }> = [
@@ -51,7 +50,7 @@ export class Workload {
     ];
     this.chooser = new DiscreteGenerator(random, mix);
     this.ops = mix.filter((m) => m.weight > 0).map((m) => m.value);
-    if (spec.missDelayMs >= 0 && spec.preset === 'cache-aside' && !this.ops.includes('SET')) this.ops.push('SET');
+    if (spec.preset === 'cache-aside' && !this.ops.includes('SET')) this.ops.push('SET');
     this.insertSequence = new AcknowledgedCounterGenerator(spec.recordCount);
     this.keychooser = this.makeKeychooser();
     this.scanLength = new UniformGenerator(random, 1, spec.maxScanLength);
@@ -98,19 +97,28 @@ export class Workload {
     return this.pool.subarray(off, off + len);
   }
 
+  /** One write command, reported to --verify before and after (acknowledged or not). */
+  private async write(client: KvClient, name: string, key: string, pairs: Array<[string, Buffer]>, tally: OpTally): Promise<void> {
+    const w = this.watcher;
+    for (const [f] of pairs) w?.begin(key, f);
+    let acked = false;
+    try {
+      const args: Arg[] = [key];
+      for (const [f, v] of pairs) (f === STRING_FIELD ? args.push(v) : args.push(f, v));
+      await client.call(name, args, tally);
+      acked = true;
+    } finally {
+      for (const [f, v] of pairs) w?.end(key, f, v, acked);
+    }
+  }
+
   /** Writes record n (the load phase and INSERT). */
   async writeRecord(client: KvClient, n: number, tally: OpTally): Promise<void> {
     const key = this.keyName(n);
-    if (this.spec.kind === 'string') {
-      const v = this.value(this.spec.valueSize);
-      await client.call('set', [key, v], tally);
-      this.onAck?.(key, null, v);
-      return;
-    }
-    const args: Arg[] = [key];
-    for (let f = 0; f < this.spec.fieldCount; f++) args.push(`field${f}`, this.value(this.spec.fieldLength));
-    await client.call('hmset', args, tally);
-    for (let i = 1; i < args.length; i += 2) this.onAck?.(key, args[i] as string, args[i + 1] as Buffer);
+    if (this.spec.kind === 'string') return this.write(client, 'set', key, [[STRING_FIELD, this.value(this.spec.valueSize)]], tally);
+    const pairs: Array<[string, Buffer]> = [];
+    for (let f = 0; f < this.spec.fieldCount; f++) pairs.push([`field${f}`, this.value(this.spec.fieldLength)]);
+    await this.write(client, 'hmset', key, pairs, tally);
     await client.call('zadd', [INDEX_KEY, javaStringHash(key), key], tally);
   }
 
@@ -122,9 +130,7 @@ export class Workload {
 
   private async updateOneField(client: KvClient, key: string, tally: OpTally): Promise<void> {
     const field = `field${nextIndex(this.random, this.spec.fieldCount)}`;
-    const v = this.value(this.spec.fieldLength);
-    await client.call('hmset', [key, field, v], tally);
-    this.onAck?.(key, field, v);
+    await this.write(client, 'hmset', key, [[field, this.value(this.spec.fieldLength)]], tally);
   }
 
   /** Runs one operation; `fill` is called for the cache-aside SET after a miss. */
@@ -156,10 +162,7 @@ export class Workload {
       }
       case 'GET': return this.get(client, this.keyName(this.nextKeynum()), tally);
       case 'SET': {
-        const key = this.keyName(this.nextKeynum());
-        const v = this.value(this.spec.valueSize);
-        await client.call('set', [key, v], tally);
-        this.onAck?.(key, null, v);
+        await this.write(client, 'set', this.keyName(this.nextKeynum()), [[STRING_FIELD, this.value(this.spec.valueSize)]], tally);
         return {};
       }
     }
@@ -172,8 +175,6 @@ export class Workload {
 
   /** cache-aside: the SET that fills the key of the last miss (the "computed" value). */
   async fill(client: KvClient, key: string, tally: OpTally): Promise<void> {
-    const v = this.value(this.spec.valueSize);
-    await client.call('set', [key, v], tally);
-    this.onAck?.(key, null, v);
+    await this.write(client, 'set', key, [[STRING_FIELD, this.value(this.spec.valueSize)]], tally);
   }
 }

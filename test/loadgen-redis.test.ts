@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OpsRow, RowSink, RowsByTable, TableName } from '../telemetry/rows.js';
 import { type LoadgenConfig, runLoadgen } from '../loadgen/main.js';
 import { preset } from '../loadgen/presets.js';
+import { ycsbKey } from '../loadgen/fnv.js';
 import { type TestCluster, startCluster } from './support/local-cluster.js';
 
 /*
@@ -54,13 +55,35 @@ describe('loadgen against kvnetlab up --redis', () => {
     }
   });
 
+  it('loadgen: --verify finds no lost or stale acknowledged write, and finds a deleted and an overwritten one', async () => {
+    const spec = { ...preset('ycsb-a'), recordCount: 300, operationCount: 1500 };
+    const clean = await runLoadgen(config({ spec, verify: true }));
+    expect(clean.verify!.checked).toBe(300 * 10);
+    expect(clean.verify!.acknowledged_writes).toBeGreaterThanOrEqual(300 * 10 + clean.ops.UPDATE!.operations);
+    expect([clean.verify!.lost, clean.verify!.stale, clean.verify!.unreadable]).toEqual([0, 0, 0]);
+    const damaged = await runLoadgen(config({
+      spec, verify: true,
+      afterRun: async () => {
+        const c = new Redis.Cluster(cluster.seeds);
+        try {
+          await c.del(ycsbKey(0));
+          await c.hset(ycsbKey(1), 'field0', 'not written by loadgen');
+        } finally {
+          c.disconnect();
+        }
+      },
+    }));
+    expect(damaged.verify!.lost).toBe(10); // the 10 fields of record 0
+    expect(damaged.verify!.stale).toBe(1);
+  });
+
   it('loadgen: a slot moved under the clients is followed and counted as MOVED redirects, not hidden', async () => {
     const admin = cluster.state.nodes.map((n) => new Redis({ port: n.port, lazyConnect: true }));
     try {
       for (const a of admin) await a.connect();
       for (const a of admin) await a.flushall();
       const keySlot = Number(await admin[0]!.cluster('KEYSLOT', 'memtier-1'));
-      const slots = (await admin[0]!.cluster('SLOTS')) as Array<[number, number, [string, number, string]]>;
+      const slots = (await admin[0]!.cluster('SLOTS')) as unknown as Array<[number, number, [string, number, string]]>;
       const owner = slots.find(([lo, hi]) => keySlot >= lo && keySlot <= hi)![2];
       const target = cluster.state.nodes.find((n) => n.port !== owner[1])!;
       const sink = new MemorySink();
