@@ -77,6 +77,25 @@ describe('loadgen against kvnetlab up --redis', () => {
     expect(damaged.verify!.stale).toBe(1);
   });
 
+  it('loadgen: --memory loads until the masters use that much memory, with a progress line', async () => {
+    const lines: string[] = [];
+    const probe = new Redis.Cluster(cluster.seeds);
+    let before = 0;
+    try {
+      await probe.flushall();
+      for (const n of probe.nodes('master')) before += Number(/used_memory:(\d+)/.exec(await n.info('memory'))![1]);
+    } finally {
+      probe.disconnect();
+    }
+    const target = before + 8 * 2 ** 20;
+    const spec = { ...preset('memtier-set'), recordCount: 10 };
+    const s = await runLoadgen(config({ spec, phase: 'load', memoryBytes: target, progress: (l) => lines.push(l) }));
+    expect(s.load!.used_memory).toBeGreaterThanOrEqual(target);
+    expect(s.load!.records).toBeGreaterThan(8 * 2 ** 20 / 4096 / 2); // > half of the ideal count
+    expect(s.load!.records).toBeLessThan(8 * 2 ** 20 / 4096 * 2); // and stopped near the goal
+    expect(lines.at(-1)).toMatch(/^load \[#{30}\] 100\.0% .* MiB .* rec\/s ETA 0\.0s errors 0$/);
+  });
+
   it('loadgen: a slot moved under the clients is followed and counted as MOVED redirects, not hidden', async () => {
     const admin = cluster.state.nodes.map((n) => new Redis({ port: n.port, lazyConnect: true }));
     try {
