@@ -31,8 +31,9 @@ export interface RunResult {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const newTally = (): OpTally => ({ moved: 0, ask: 0, retries: 0 });
 
-function result(t: OpTally, error: boolean, o?: Outcome): OpResult {
-  return { error, redirects: t.moved + t.ask, moved: t.moved, ask: t.ask, retries: t.retries, hit: o?.hit };
+function result(t: OpTally, error: unknown, o?: Outcome): OpResult {
+  const failed = error !== undefined;
+  return { error: failed, redirects: t.moved + t.ask, moved: t.moved, ask: t.ask, retries: t.retries, hit: o?.hit, message: failed ? String((error as Error)?.message ?? error) : undefined };
 }
 
 export async function runPhase(w: Workload, clients: KvClient[], rec: Recorder, o: RunOptions): Promise<RunResult> {
@@ -49,8 +50,8 @@ export async function runPhase(w: Workload, clients: KvClient[], rec: Recorder, 
     if (o.missDelayMs > 0) await sleep(o.missDelayMs);
     const tally = newTally();
     const start = performance.now();
-    let error = false;
-    await w.fill(client, key, tally).catch(() => (error = true));
+    let error: unknown;
+    await w.fill(client, key, tally).catch((e: unknown) => (error = e ?? 'error'));
     rec.record('SET', start, start, performance.now(), result(tally, error));
   };
 
@@ -67,11 +68,11 @@ export async function runPhase(w: Workload, clients: KvClient[], rec: Recorder, 
       const start = performance.now();
       if (period === 0) intended = start;
       let outcome: Outcome | undefined;
-      let error = false;
+      let error: unknown;
       try {
         outcome = await w.execute(op, client, tally);
-      } catch {
-        error = true;
+      } catch (e) {
+        error = e ?? 'error';
       }
       rec.record(op, intended, start, performance.now(), result(tally, error, outcome));
       if (w.spec.preset === 'cache-aside' && outcome?.hit === false && outcome.key) {

@@ -17,6 +17,8 @@ export interface OpResult {
   ask: number;
   retries: number;
   hit?: boolean;
+  /** The final error's message when `error`. */
+  message?: string;
 }
 
 const newHistogram = (): hdr.Histogram =>
@@ -24,9 +26,15 @@ const newHistogram = (): hdr.Histogram =>
 
 class Counts {
   ops = 0; errors = 0; redirects = 0; moved = 0; ask = 0; retries = 0; hits = 0; misses = 0;
+  /** Distinct final error messages and how often each ended an operation. */
+  readonly errorMessages = new Map<string, number>();
   add(r: OpResult): void {
     this.ops++;
-    if (r.error) this.errors++;
+    if (r.error) {
+      this.errors++;
+      const m = r.message ?? 'unknown';
+      if (this.errorMessages.size < 20 || this.errorMessages.has(m)) this.errorMessages.set(m, (this.errorMessages.get(m) ?? 0) + 1);
+    }
     this.redirects += r.redirects;
     this.moved += r.moved;
     this.ask += r.ask;

@@ -27,6 +27,8 @@ export interface OpSummary {
   retries: number;
   hits: number;
   misses: number;
+  /** Final error messages of failed operations, with counts. */
+  error_messages: Record<string, number>;
   actual: LatencySummary;
   intended: LatencySummary;
 }
@@ -63,6 +65,7 @@ export function summarize(rec: Recorder, base: Omit<RunSummary, 'ops' | 'operati
     operations += t.ops;
     ops[op] = {
       operations: t.ops, errors: t.errors, moved: t.moved, ask: t.ask, retries: t.retries, hits: t.hits, misses: t.misses,
+      error_messages: Object.fromEntries(t.errorMessages),
       actual: latency(s.actual), intended: latency(s.intended),
     };
   }
@@ -98,6 +101,7 @@ export function formatText(s: RunSummary): string {
     lat(op, o.actual);
     put(op, 'Return=OK', o.operations - o.errors);
     if (o.errors) put(op, 'Return=ERROR', o.errors);
+    for (const [m, n] of Object.entries(o.error_messages)) put(op, `Error=${m.replace(/[\r\n,]+/g, ' ')}`, n);
     if (o.hits + o.misses > 0) {
       put(op, 'Hits', o.hits);
       put(op, 'Misses', o.misses);
