@@ -74,6 +74,14 @@ export const loadgenCommand = new Command('loadgen')
     if (o.hotOpnFraction !== undefined) spec.hotOpnFraction = o.hotOpnFraction;
     if (o.missDelay !== undefined) spec.missDelayMs = o.missDelay;
     const tty = process.stderr.isTTY;
+    // First Ctrl-C: finish the operations in flight and print the summary; second: exit now.
+    let interrupted = false;
+    const onSigint = () => {
+      if (interrupted) process.exit(130);
+      interrupted = true;
+      process.stderr.write('\nkvnetlab loadgen: stopping (Ctrl-C again to abort)\n');
+    };
+    process.on('SIGINT', onSigint);
     const config: LoadgenConfig = {
       spec,
       phase: o.phase,
@@ -85,6 +93,7 @@ export const loadgenCommand = new Command('loadgen')
       memoryBytes: o.memory ?? 0,
       runId: o.runId ?? newRunId(),
       out: o.out ?? null,
+      stopped: () => interrupted,
       verify: Boolean(o.verify),
       progress: (line, done) => {
         if (o.quiet) return;
@@ -100,5 +109,7 @@ export const loadgenCommand = new Command('loadgen')
         process.exit(2);
       }
       throw e;
+    } finally {
+      process.off('SIGINT', onSigint);
     }
   });

@@ -30,6 +30,8 @@ export interface LoadgenConfig {
   progress: (line: string, done: boolean) => void;
   /** Remember every write and read each key back at the end (lost / stale acknowledged writes). */
   verify?: boolean;
+  /** Polled by both phases: true stops them early, and the summary covers what was done. */
+  stopped?: () => boolean;
   /** Called between the load and the run phase, clients connected (tests move a slot here). */
   beforeRun?: () => Promise<void>;
   /** Called after the run phase, before --verify reads back (tests damage a key here). */
@@ -55,7 +57,7 @@ export async function runLoadgen(c: LoadgenConfig): Promise<RunSummary> {
     let load: RunSummary['load'];
     if (c.phase !== 'run') {
       const w = new Workload(spec, seededRandom(c.seed), verifier);
-      const r = await loadPhase(w, clients, { records: c.memoryBytes > 0 ? 1e9 : spec.recordCount, memoryBytes: c.memoryBytes, progress: c.progress });
+      const r = await loadPhase(w, clients, { records: c.memoryBytes > 0 ? 1e9 : spec.recordCount, memoryBytes: c.memoryBytes, progress: c.progress, stopped: c.stopped });
       load = { records: r.records, errors: r.errors, runtime_ms: r.runtimeMs, used_memory: r.usedMemory };
       spec.recordCount = r.records;
     }
@@ -66,7 +68,7 @@ export async function runLoadgen(c: LoadgenConfig): Promise<RunSummary> {
     const rec = new Recorder(c.phase === 'load' ? [] : w.ops, c.runId, sink);
     let runtimeMs = 0;
     if (c.phase !== 'load') {
-      const r = await runPhase(w, clients, rec, { target: c.target, operationCount: spec.operationCount, durationMs: spec.durationS * 1000, missDelayMs: spec.missDelayMs });
+      const r = await runPhase(w, clients, rec, { target: c.target, operationCount: spec.operationCount, durationMs: spec.durationS * 1000, missDelayMs: spec.missDelayMs, stopped: c.stopped });
       runtimeMs = r.runtimeMs;
     }
     await c.afterRun?.();

@@ -21,6 +21,8 @@ export interface RunOptions {
   operationCount: number;
   durationMs: number;
   missDelayMs: number;
+  /** Polled before each operation: true ends the run early (SIGINT), the summary still comes. */
+  stopped?: () => boolean;
 }
 
 export interface RunResult {
@@ -57,7 +59,7 @@ export async function runPhase(w: Workload, clients: KvClient[], rec: Recorder, 
 
   const worker = async (client: KvClient) => {
     for (;;) {
-      if (issued >= maxOps) return;
+      if (issued >= maxOps || o.stopped?.()) return;
       const i = issued++;
       let intended = period > 0 ? t0 + i * period : performance.now();
       if (intended >= tEnd || performance.now() >= tEnd) return;
@@ -103,6 +105,7 @@ export interface LoadOptions {
   /** Stop once INFO used_memory summed over the masters reaches this. 0 = off. */
   memoryBytes: number;
   progress: (line: string, done: boolean) => void;
+  stopped?: () => boolean;
 }
 
 export interface LoadResult {
@@ -140,7 +143,7 @@ export async function loadPhase(w: Workload, clients: KvClient[], o: LoadOptions
   const memTimer = o.memoryBytes > 0 ? setInterval(() => void checkMemory(), 100) : undefined;
   const worker = async (client: KvClient) => {
     const tally = newTally();
-    while (!stop && next < cap) {
+    while (!stop && next < cap && !o.stopped?.()) {
       const n = next++;
       try {
         await w.writeRecord(client, n, tally);

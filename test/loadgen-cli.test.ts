@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,6 +75,23 @@ describe('kvnetlab loadgen (CLI)', () => {
       } else {
         expect(summary.operations).toBe(Number(extra[3]));
       }
+    });
+
+    it('loadgen: Ctrl-C ends a long run early and still prints the summary', async () => {
+      const seed = `127.0.0.1:${cluster.seeds[0]!.port}`;
+      const child = spawn(process.execPath, ['dist/cli/main.js', 'loadgen', '--preset', 'ycsb-c', '--cluster', seed, '--records', '200', '--duration', '60', '--target', '500', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      await new Promise((r) => setTimeout(r, 3000));
+      const started = Date.now();
+      child.kill('SIGINT');
+      const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+      expect(code).toBe(0);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      const runtime = Number(/\[OVERALL\], RunTime\(ms\), (\d+)/.exec(stdout)?.[1]);
+      expect(runtime).toBeGreaterThan(0);
+      expect(runtime).toBeLessThan(30_000);
+      expect(stdout).toMatch(/\[READ\], Operations, [1-9]/);
     });
   });
 });
