@@ -119,6 +119,7 @@ describe('loadgen against kvnetlab up --redis', () => {
       expect(set.moved).toBeGreaterThan(0);
       expect(sumBy(sink.ops, 'SET', 'redirects')).toBe(set.moved + set.ask);
       expect(await admin.find((a) => a.options.port === target.port)!.exists('memtier-1')).toBe(1);
+      process.stderr.write(`moved: ${set.moved} MOVED redirects followed over ${set.operations} SETs, 0 errors\n`);
     } finally {
       for (const a of admin) a.disconnect();
     }
@@ -152,5 +153,6 @@ describe('loadgen against kvnetlab up --redis', () => {
     expect(slow.length).toBeGreaterThan(0);
     expect(Math.abs(slow[0]!.ts_ms - stalledAt)).toBeLessThan(1000);
     expect(sumBy(sink.ops, 'READ', 'ops')).toBe(read.operations);
+    process.stderr.write(`stall: READ p99 from intended start ${read.intended.p99_us} us, from actual start ${read.actual.p99_us} us, max actual ${read.actual.MaxLatency_us} us\n`);
   });
 });
