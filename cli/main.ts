@@ -4,6 +4,7 @@ import { nodeCommand } from './node-command.js';
 import { downCommand, upCommand } from './cluster-commands.js';
 import { collectorCommand } from './collector-command.js';
 import { sqlCommand } from './sql-command.js';
+import { loadgenCommand } from './loadgen-command.js';
 
 /**
  * kvnetlab: one binary, one subcommand per process kind.
@@ -17,7 +18,8 @@ const program = new Command('kvnetlab')
   .addCommand(upCommand)
   .addCommand(downCommand)
   .addCommand(collectorCommand)
-  .addCommand(sqlCommand);
+  .addCommand(sqlCommand)
+  .addCommand(loadgenCommand);
 
 program.parseAsync(process.argv).catch((e: Error) => {
   process.stderr.write(`kvnetlab: ${e.message}\n`);
