@@ -4,6 +4,12 @@ import { type LoadgenConfig, newRunId, runLoadgen } from '../loadgen/main.js';
 import { byteSize, count, fraction, oneOf, positiveNumber, seeds } from '../loadgen/options.js';
 import { type PresetName, DISTRIBUTIONS, PRESETS, parseDistribution, preset } from '../loadgen/presets.js';
 import { formatText } from '../loadgen/summary.js';
+import { JsonLinesSink } from '../loadgen/jsonl-sink.js';
+import { ENV_CLICKHOUSE_URL, ENV_COLLECTOR_URL, DEFAULT_STORE_DIR, openSink } from '../telemetry/open-sink.js';
+import { readOwner } from '../telemetry/lock.js';
+import type { RowSink } from '../telemetry/rows.js';
+import { TeeSink } from '../telemetry/tee-sink.js';
+import { addStoreOptions, storeTarget } from './store-options.js';
 
 /**
  * `kvnetlab loadgen`: YCSB A-F, memtier set/get and cache-aside against a cluster (or one
@@ -19,6 +25,30 @@ const wrap = <T>(parse: (v: string) => T) => (v: string) => {
     throw new InvalidArgumentError(e instanceof LoadgenError && e.allowed ? `Allowed: ${e.allowed}.` : (e as Error).message);
   }
 };
+
+/**
+ * Where the ops rows go: the telemetry store when one is there (a ClickHouse URL, a
+ * collector URL, or a collector owning the store dir, as `kvnetlab up` starts), and the
+ * `--out` file when given; both when both. `--no-store` keeps rows out of the store.
+ */
+function opsSink(o: { store: boolean; out?: string; storeDir?: string; collectorUrl?: string; clickhouseUrl?: string }): { sink: RowSink | undefined; where: string[] } {
+  const sinks: RowSink[] = [];
+  const where: string[] = [];
+  const target = storeTarget(o);
+  const haveStore =
+    o.store &&
+    Boolean(target.clickhouseUrl ?? target.collectorUrl ?? process.env[ENV_CLICKHOUSE_URL] ?? process.env[ENV_COLLECTOR_URL] ?? readOwner(target.storeDir ?? DEFAULT_STORE_DIR));
+  if (haveStore) {
+    const store = openSink(target);
+    sinks.push(store);
+    where.push(store.location);
+  }
+  if (o.out) {
+    sinks.push(new JsonLinesSink(o.out));
+    where.push(o.out);
+  }
+  return { sink: sinks.length === 0 ? undefined : sinks.length === 1 ? sinks[0] : new TeeSink(sinks), where };
+}
 
 export const loadgenCommand = new Command('loadgen')
   .description('drive the cluster with YCSB, memtier-style or cache-aside load; per-100 ms ops rows and a YCSB-like summary')
@@ -52,6 +82,7 @@ export const loadgenCommand = new Command('loadgen')
   .option('--run-id <id>', 'run id of the rows (default: generated)')
   .option('--quiet', 'no progress line on stderr')
   .option('--verify', 'remember every acknowledged write and read it back at the end: report lost and stale writes')
+  .option('--no-store', 'do not send the ops rows to the telemetry store even when one is running')
   .exitOverride((err) => {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') process.exit(0);
     // Usage errors are exit code 2 (like getopt tools); commander's default is 1.
@@ -92,7 +123,8 @@ export const loadgenCommand = new Command('loadgen')
       seed: o.seed,
       memoryBytes: o.memory ?? 0,
       runId: o.runId ?? newRunId(),
-      out: o.out ?? null,
+      out: null,
+      sink: undefined as RowSink | undefined,
       stopped: () => interrupted,
       verify: Boolean(o.verify),
       progress: (line, done) => {
@@ -100,8 +132,16 @@ export const loadgenCommand = new Command('loadgen')
         process.stderr.write(tty ? `\r${line}${done ? '\n' : ''}` : `${line}\n`);
       },
     };
+    const { sink, where } = opsSink(o);
+    config.sink = sink;
+    if (!o.quiet) process.stderr.write(`kvnetlab loadgen: run ${config.runId}, ops rows to ${where.length ? where.join(' and ') : 'nowhere (no store running, no --out)'}\n`);
     try {
-      const summary = await runLoadgen(config);
+      const summary = await runLoadgen(config).finally(async () => {
+        if (!sink) return;
+        await sink.close();
+        const lost = Object.entries(sink.dropped()).filter(([, n]) => n > 0);
+        if (lost.length) process.stderr.write(`kvnetlab loadgen: rows the store could not keep: ${lost.map(([t, n]) => `${t} ${n}`).join(', ')}\n`);
+      });
       process.stdout.write(o.json || o.format === 'json' ? JSON.stringify(summary, null, 2) + '\n' : formatText(summary));
     } catch (e) {
       if (e instanceof LoadgenError && e.code === 'BAD_FLAG') {
@@ -113,3 +153,5 @@ export const loadgenCommand = new Command('loadgen')
       process.off('SIGINT', onSigint);
     }
   });
+
+addStoreOptions(loadgenCommand);
