@@ -67,6 +67,10 @@ export class KvNode implements NodeServices {
       countKeysInSlot: (slot) => this.db.countInSlot(slot),
       deleteKeysInSlot: (slot) => this.db.deleteSlot(slot),
       replOffset: () => 0n,
+      // Failover's view of replication; cluster/replication/control.ts provides these.
+      masterLinkDownMs: () => 0,
+      pauseWrites: () => undefined,
+      resumeWrites: () => undefined,
       log,
       now: () => Date.now(),
     });

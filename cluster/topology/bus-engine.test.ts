@@ -158,6 +158,8 @@ describe('bus engine (in-process cluster, fake clock)', () => {
       return m;
     });
     const replicas = masters.map(() => c.add({ nodeTimeout }));
+    // Failure detection alone: no replica may take over (failover.test.ts covers that).
+    for (const r of replicas) r.settings.replicaNoFailover = true;
     await c.join();
     replicas.forEach((r, i) => c.replicate(r, masters[i]));
     await c.until(
@@ -437,11 +439,10 @@ describe('bus engine (in-process cluster, fake clock)', () => {
     await c.join();
     await c.tick(1_000);
     const [a, b] = c.nodes;
+    c.replicate(b, a);
+    await c.until(() => c.view(a, b).slaveof === a.name, 3_000, 'A knows B replicates it');
     // cluster.c answers MFSTART with clusterSendPing(link, PING) on the link it came in
     // on; ping_sent is only set `if (!link->inbound && type == CLUSTERMSG_TYPE_PING)`.
-    a.engine.onOtherMessage = (link, msg) => {
-      if (msg.header.type === BusType.MFSTART) a.engine.sendPing(link, BusType.PING);
-    };
     const bToA = c.net.outbound(b.cport, a.cport)!; // A's inbound link
     const pingsBefore = b.engine.received.get('ping') ?? 0;
     bToA.client.write(encodeBusMessage({ header: b.engine.header(BusType.MFSTART), body: { kind: 'empty' } }));

@@ -1,27 +1,44 @@
 import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { F } from './node-flags.js';
-import { type ClusterNode, SLOTS, inHandshake, isMaster, newClusterNode, randomNodeName } from './cluster-node.js';
+import { type ClusterNode, SLOTS, inHandshake, isMaster, isReplica, newClusterNode, randomNodeName } from './cluster-node.js';
 import type { ClusterState } from './state.js';
 import { BusLink } from './bus-link.js';
 import { gossipEntry, pickGossip } from './gossip.js';
+import { Election, type FailoverSettings } from './failover.js';
+import { Voter } from './failover-vote.js';
+import { ManualFailover } from './manual-failover.js';
 import { slotBitmapGet } from '../bus/slot-bitmap.js';
-import { BusType as MSG, busTypeName as messageTypeName } from '../bus/constants.js';
+import { MFlag0, BusType as MSG, busTypeName as messageTypeName } from '../bus/constants.js';
 import type { BusHeader, BusMessage, GossipEntry } from '../bus/message.js';
 
 /** What the bus engine needs from its node (STYLE.md 9). */
 export interface BusEngineDeps {
   state: ClusterState;
   /** Announced address and timeouts, read live so CONFIG SET takes effect. */
-  settings(): { announceHost: string; announcePort: number; announceBusPort: number; nodeTimeout: number };
+  settings(): BusSettings;
   connect(host: string, port: number): Duplex;
   /** Persist nodes.conf if the state is dirty (clusterSaveConfig). */
   save(): void;
   countKeysInSlot(slot: number): number;
   deleteKeysInSlot(slot: number): void;
+  /** master_repl_offset, or a replica's processed offset (cluster/replication/control.ts offset()). */
   replOffset(): bigint;
+  /** Replication, as failover needs it (cluster/replication/control.ts): 0 while the link is up. */
+  masterLinkDownMs(nowMs: number): number;
+  /** Manual failover, master side: hold client writes until `untilMs`, or until resumed. */
+  pauseWrites(untilMs: number): void;
+  resumeWrites(): void;
   log(line: string): void;
   now(): number;
+}
+
+export interface BusSettings extends FailoverSettings {
+  announceHost: string;
+  announcePort: number;
+  announceBusPort: number;
+  /** cluster-allow-replica-migration: a replica follows whoever took its master's slots. */
+  allowReplicaMigration: boolean;
 }
 
 /** cluster.h: failure reports stay valid for node_timeout x 2; FAIL of a master is undone after node_timeout x 2. */
@@ -46,10 +63,44 @@ export class BusEngine {
   private pfailNodes = 0;
   readonly sent = new Map<string, number>();
   readonly received = new Map<string, number>();
-  /** Hook for later issues (failover, live patching): messages this engine does not handle itself. */
+  /** Hook for later issues (live patching): messages this engine does not handle itself. */
   onOtherMessage: ((link: BusLink, msg: BusMessage, sender: ClusterNode | undefined) => void) | undefined;
+  readonly manual: ManualFailover;
+  readonly election: Election;
+  private readonly voter: Voter;
+  /** clusterDoBeforeSleep(CLUSTER_TODO_HANDLE_MANUALFAILOVER), run after the packet. */
+  private todoManualFailover = false;
 
-  constructor(private readonly deps: BusEngineDeps) {}
+  constructor(private readonly deps: BusEngineDeps) {
+    this.manual = new ManualFailover({
+      offset: () => deps.replOffset(),
+      pauseWrites: (until) => deps.pauseWrites(until),
+      resumeWrites: () => deps.resumeWrites(),
+      log: deps.log,
+      now: deps.now,
+    });
+    this.election = new Election({
+      state: deps.state,
+      settings: deps.settings,
+      offset: () => deps.replOffset(),
+      masterLinkDownMs: (now) => deps.masterLinkDownMs(now),
+      manual: this.manual,
+      requestVotes: (forceAck) => this.requestFailoverAuth(forceAck),
+      broadcastPong: (target) => this.broadcastPong(target),
+      save: () => deps.save(),
+      log: deps.log,
+      now: deps.now,
+      random: () => Math.random(),
+    });
+    this.voter = new Voter({
+      state: deps.state,
+      nodeTimeout: () => deps.settings().nodeTimeout,
+      sendAck: (node) => this.sendEmpty(node, MSG.FAILOVER_AUTH_ACK),
+      save: () => deps.save(),
+      log: deps.log,
+      now: deps.now,
+    });
+  }
 
   start(): void {
     this.timer = setInterval(() => this.cron(), 100);
@@ -121,7 +172,8 @@ export class BusEngine {
       cport: s.announceBusPort,
       flags: me.flags,
       state: state.health === 'ok' ? 0 : 1,
-      mflags: [0, 0, 0],
+      // A master paused for a manual failover flags every packet (clusterBuildMessageHdr).
+      mflags: [isMaster(me) && this.manual.inProgress ? MFlag0.PAUSED : 0, 0, 0],
     };
   }
 
@@ -149,11 +201,31 @@ export class BusEngine {
     }
   }
 
-  broadcastPong(): void {
+  /** clusterBroadcastPong: to everyone, or to the replicas of our master (and ours) only. */
+  broadcastPong(target: 'all' | 'local-replicas' = 'all'): void {
+    const me = this.deps.state.myself;
     for (const [node, link] of this.links) {
-      if (node === this.deps.state.myself || inHandshake(node)) continue;
+      if (node === me || inHandshake(node)) continue;
+      if (target === 'local-replicas' && !(isReplica(node) && node.slaveof && (node.slaveof === me.name || node.slaveof === me.slaveof))) continue;
       this.sendPing(link, MSG.PONG);
     }
+  }
+
+  /** AUTH_ACK, MFSTART: a bare header over our link to `node`; false without a link. */
+  private sendEmpty(node: ClusterNode, type: number): boolean {
+    const link = this.links.get(node);
+    if (!link) return false;
+    this.send(link, { header: this.header(type), body: { kind: 'empty' } });
+    return true;
+  }
+
+  /** clusterRequestFailoverAuth: every node gets it, only masters answer. */
+  private requestFailoverAuth(forceAck: boolean): void {
+    this.broadcast(() => {
+      const header = this.header(MSG.FAILOVER_AUTH_REQUEST);
+      if (forceAck) header.mflags[0] |= MFlag0.FORCEACK;
+      return { header, body: { kind: 'empty' } };
+    });
   }
 
   private sendFail(nodename: string): void {
@@ -175,9 +247,12 @@ export class BusEngine {
   cron(): void {
     const { state } = this.deps;
     const now = this.deps.now();
-    const { nodeTimeout } = this.deps.settings();
+    const { nodeTimeout, replicaNoFailover } = this.deps.settings();
     const handshakeTimeout = Math.max(nodeTimeout, 1000);
     this.iteration++;
+    // clusterUpdateMyselfFlags: NOFAILOVER follows cluster-replica-no-failover and is
+    // announced, so other replicas leave us out of their rank.
+    state.myself.flags = replicaNoFailover ? state.myself.flags | F.NOFAILOVER : state.myself.flags & ~F.NOFAILOVER;
     for (const [name, until] of this.blacklist) if (until < now) this.blacklist.delete(name);
 
     this.pfailNodes = 0;
@@ -219,6 +294,11 @@ export class BusEngine {
         this.sendPing(link, MSG.PING);
         continue;
       }
+      // A master paused for a manual failover PINGs the replica every cron.
+      if (link && !link.isClosed && isMaster(state.myself) && this.manual.pinging(node)) {
+        this.sendPing(link, MSG.PING);
+        continue;
+      }
       if (node.pingSent === 0) continue;
       if (nodeDelay > nodeTimeout && !(node.flags & (F.PFAIL | F.FAIL))) {
         this.deps.log(`*** NODE ${node.name} possibly failing`);
@@ -227,6 +307,8 @@ export class BusEngine {
       }
     }
     if (changed) state.dirty = true;
+    this.manual.checkTimeout();
+    if (isReplica(state.myself)) this.handleReplicaFailover();
     state.updateHealth();
     this.deps.save();
   }
@@ -251,7 +333,10 @@ export class BusEngine {
   }
 
   private readonly linkEvents = {
-    message: (link: BusLink, msg: BusMessage) => this.process(link, msg),
+    message: (link: BusLink, msg: BusMessage) => {
+      this.process(link, msg);
+      this.beforeSleep();
+    },
     protocolError: (link: BusLink, e: Error) => this.deps.log(`bus: dropping link: ${e.message}`),
     badPacket: (link: BusLink, e: Error) => this.deps.log(`bus: ignoring packet: ${e.message}`),
     closed: (link: BusLink) => {
@@ -283,6 +368,12 @@ export class BusEngine {
         state.dirty = true;
       }
       sender.replOffset = h.offset;
+      // A replica in a manual failover: our master's first packet flagged PAUSED carries
+      // the offset to reach before the election may start.
+      const me = state.myself;
+      if (this.manual.inProgress && isReplica(me) && me.slaveof === sender.name && h.mflags[0] & MFlag0.PAUSED) {
+        if (this.manual.onPausedOffset(h.offset)) this.todoManualFailover = true;
+      }
     }
 
     const isPingLike = h.type === MSG.PING || h.type === MSG.PONG || h.type === MSG.MEET;
@@ -385,7 +476,80 @@ export class BusEngine {
       return;
     }
 
+    if (h.type === MSG.FAILOVER_AUTH_REQUEST) {
+      if (sender) this.voter.onRequest(sender, h);
+      return;
+    }
+    if (h.type === MSG.FAILOVER_AUTH_ACK) {
+      if (sender) this.election.onAck(sender, h.currentEpoch);
+      return;
+    }
+    if (h.type === MSG.MFSTART) {
+      // Only from one of our replicas; answered at once on the same link with a PING
+      // that carries our offset flagged PAUSED.
+      if (!sender || sender.slaveof !== state.myself.name || !isMaster(state.myself)) return;
+      this.manual.startOnMaster(sender);
+      this.sendPing(link, MSG.PING);
+      return;
+    }
+
     this.onOtherMessage?.(link, msg, sender);
+  }
+
+  /**
+   * clusterBeforeSleep's CLUSTER_TODO_HANDLE_MANUALFAILOVER: once the paused master's
+   * offset is known, check it against ours without waiting for the cron. (Redis also
+   * re-checks on every event-loop turn while catching up; here the cron and the
+   * master's PAUSED PINGs, every 100 ms, do that.)
+   */
+  private beforeSleep(): void {
+    if (!this.todoManualFailover) return;
+    this.todoManualFailover = false;
+    if (isReplica(this.deps.state.myself)) this.handleReplicaFailover();
+  }
+
+  /** The replica's part of clusterCron: manual failover progress, then the election. */
+  private handleReplicaFailover(): void {
+    this.manual.handle();
+    this.election.handle();
+  }
+
+  /** CLUSTER FAILOVER [FORCE|TAKEOVER] on a replica; the command checked the preconditions. */
+  startManualFailover(mode: 'default' | 'force' | 'takeover'): void {
+    const { state } = this.deps;
+    const master = state.masterOf(state.myself);
+    if (!master) return;
+    this.manual.startOnReplica(mode);
+    if (mode === 'takeover') {
+      // No vote: a new epoch without consensus, the slots, and a PONG to everyone.
+      this.deps.log('Taking over the master (user request).');
+      this.bumpEpochWithoutConsensus();
+      this.election.replaceYourMaster();
+    } else if (mode === 'force') {
+      this.deps.log('Forced failover user request accepted.');
+    } else {
+      this.deps.log('Manual failover user request accepted.');
+      this.sendEmpty(master, MSG.MFSTART);
+    }
+  }
+
+  /**
+   * clusterSetMaster: myself, left without slots, replicates `n` from now on. Only the
+   * cluster state changes; replication follows myself.slaveof (its reconcile step).
+   */
+  setMaster(n: ClusterNode): void {
+    const { state } = this.deps;
+    const me = state.myself;
+    if (n === me) return;
+    this.deps.log(`Configuration change detected. Reconfiguring myself as a replica of ${n.name}`);
+    if (isMaster(me)) {
+      me.flags = (me.flags & ~(F.MASTER | F.MIGRATE_TO)) | F.SLAVE;
+      state.importing.clear();
+      state.migrating.clear();
+    }
+    me.slaveof = n.name;
+    state.dirty = true;
+    this.manual.reset();
   }
 
   /** nodeUpdateAddressIfNeeded: a node that moved keeps its name; reconnect to the new address. */
@@ -439,28 +603,31 @@ export class BusEngine {
     const myMaster = state.shardMaster(me);
     let newMaster: ClusterNode | undefined;
     const dirty: number[] = [];
+    let senderSlots = 0;
+    let migratedOurSlots = 0;
     for (let s = 0; s < SLOTS; s++) {
       if (!slotBitmapGet(slots, s)) continue;
+      senderSlots++;
       const owner = state.slots[s];
       if (owner === sender) continue;
       if (state.importing.has(s)) continue;
       if (!owner || owner.configEpoch < senderEpoch) {
         if (owner === me && this.deps.countKeysInSlot(s) > 0) dirty.push(s);
-        if (owner === myMaster) newMaster = sender;
+        if (owner === myMaster) {
+          newMaster = sender;
+          migratedOurSlots++;
+        }
         state.unassignSlot(s);
         state.assignSlot(s, sender);
         state.migrating.delete(s);
       }
     }
-    if (newMaster && myMaster.numSlots === 0 && me.flags & F.SLAVE && me.slaveof !== newMaster.name) {
-      // Our master lost its last slot: follow the new owner (replica reconfiguration).
-      me.slaveof = newMaster.name;
-      this.deps.log(`Configuration change detected. Reconfiguring myself as a replica of ${newMaster.name}`);
-    } else if (newMaster && myMaster === me && me.numSlots === 0) {
-      this.deps.log(`Configuration change detected. Reconfiguring myself as a replica of ${newMaster.name}`);
-      me.flags &= ~F.MASTER;
-      me.flags |= F.SLAVE;
-      me.slaveof = newMaster.name;
+    // Our shard (ourselves as a master, or our master) lost its last slot to `sender`:
+    // we were failed over, or our master was. Follow the new owner, unless replica
+    // migration is off and the sender took more than our shard's slots (cluster.c 7.0).
+    const { allowReplicaMigration } = this.deps.settings();
+    if (newMaster && myMaster.numSlots === 0 && (allowReplicaMigration || senderSlots === migratedOurSlots)) {
+      this.setMaster(newMaster);
     } else {
       for (const s of dirty) this.deps.deleteKeysInSlot(s);
     }
@@ -481,7 +648,8 @@ export class BusEngine {
   /** Returns true if the epoch was bumped (CLUSTER SETSLOT NODE after an import). */
   bumpEpochWithoutConsensus(): boolean {
     const { state } = this.deps;
-    const max = state.maxConfigEpoch();
+    // clusterGetMaxEpoch counts currentEpoch too.
+    const max = state.maxConfigEpoch() > state.currentEpoch ? state.maxConfigEpoch() : state.currentEpoch;
     if (state.myself.configEpoch === 0n || state.myself.configEpoch !== max) {
       state.currentEpoch++;
       state.myself.configEpoch = state.currentEpoch;

@@ -36,6 +36,10 @@ export interface WireFrame {
   /** Header fields read from the bytes (the codec is not trusted to count itself). */
   type: number;
   count: number;
+  /** mflags[0]: CLUSTERMSG_FLAG0_PAUSED, FORCEACK, EXT_DATA. */
+  mflags0: number;
+  /** currentEpoch of the header. */
+  currentEpoch: bigint;
   bytes: number;
   at: number;
   /** Written while the path was blackholed: arrives after the heal, or never. */
@@ -159,6 +163,8 @@ export class SimNet {
         to: dst,
         type: chunk.length >= HDR.type + 2 ? chunk.readUInt16BE(HDR.type) : -1,
         count: chunk.length >= HDR.count + 2 ? chunk.readUInt16BE(HDR.count) : -1,
+        mflags0: chunk.length > HDR.mflags ? chunk[HDR.mflags] : -1,
+        currentEpoch: chunk.length >= HDR.currentEpoch + 8 ? chunk.readBigUInt64BE(HDR.currentEpoch) : -1n,
         bytes: chunk.length,
         at: this.now(),
         heldBack: !through,
@@ -213,6 +219,21 @@ export interface SimNode {
   deletedSlots: number[];
   /** Process gone: no more crons. */
   down?: boolean;
+  /** Failover settings, read live like CONFIG SET values. */
+  settings: { replicaValidityFactor: number; replicaNoFailover: boolean; allowReplicaMigration: boolean };
+  /** Fake replication (control.ts): offset(), masterLinkDownMs(), write pauses. */
+  repl: SimReplication;
+}
+
+export interface SimReplication {
+  offset: bigint;
+  /** When the master link went down; 0 = up. */
+  linkDownSince: number;
+  /** Every pauseWrites(until) call, and how many resumeWrites() calls. */
+  pauses: number[];
+  resumes: number;
+  /** Writes are paused now (until a resume or the deadline). */
+  pausedUntil: number;
 }
 
 /** Node i is named "0i0i...": names sort in index order (epoch collisions compare them). */
@@ -235,10 +256,12 @@ export class SimCluster {
     }
     const nodeTimeout = opts.nodeTimeout ?? 15_000;
     // `engine` is set below: its deps close over `sim`.
-    const sim = { index, name, port, cport, state, nodeTimeout, logs: [], keys: new Map(), deletedSlots: [] } as unknown as SimNode;
+    const repl: SimReplication = { offset: 0n, linkDownSince: 0, pauses: [], resumes: 0, pausedUntil: 0 };
+    const settings = { replicaValidityFactor: 10, replicaNoFailover: false, allowReplicaMigration: true };
+    const sim = { index, name, port, cport, state, nodeTimeout, logs: [], keys: new Map(), deletedSlots: [], settings, repl } as unknown as SimNode;
     const deps: BusEngineDeps = {
       state,
-      settings: () => ({ announceHost: HOST, announcePort: port, announceBusPort: cport, nodeTimeout: sim.nodeTimeout }),
+      settings: () => ({ announceHost: HOST, announcePort: port, announceBusPort: cport, nodeTimeout: sim.nodeTimeout, ...sim.settings }),
       connect: (_host, busPort) => this.net.connect(cport, busPort),
       save: () => {
         state.dirty = false;
@@ -248,7 +271,16 @@ export class SimCluster {
         sim.deletedSlots.push(slot);
         sim.keys.delete(slot);
       },
-      replOffset: () => 0n,
+      replOffset: () => repl.offset,
+      masterLinkDownMs: (now) => (repl.linkDownSince ? now - repl.linkDownSince : 0),
+      pauseWrites: (until) => {
+        repl.pauses.push(until);
+        repl.pausedUntil = until;
+      },
+      resumeWrites: () => {
+        repl.resumes++;
+        repl.pausedUntil = 0;
+      },
       log: (line) => sim.logs.push(`+${this.now - START} ${line}`),
       now: () => this.now,
     };
