@@ -20,6 +20,8 @@ export interface DispatcherDeps {
   replication?: {
     propagate(name: string, args: Buffer[], reply: Reply): void;
     writesPaused(): Promise<void> | undefined;
+    /** A replica loading its master's snapshot. */
+    readonly loading: boolean;
   };
 }
 
@@ -44,6 +46,10 @@ export class Dispatcher {
       client.asking = false;
       stats.rejectedCalls++;
       return this.fail(err(`ERR wrong number of arguments for '${spec.name}' command`));
+    }
+    // processCommand: while a replica loads its master's snapshot only `loading` commands run.
+    if (this.deps.replication?.loading && !spec.flags.includes('loading')) {
+      return this.fail(err('LOADING Redis is loading the dataset in memory'));
     }
     const locks = this.deps.keyLocks;
     if (locks?.busy && spec.name !== 'migrate') {

@@ -3,7 +3,7 @@ import { encodeCommand } from '../resp/encode.js';
 import { RequestDecoder } from '../resp/request-decoder.js';
 import type { Value } from '../store/value.js';
 import { ReplicationError } from './errors.js';
-import { PayloadDecoder } from './sync-payload.js';
+import { SnapshotDecoder } from '../persistence/index.js';
 
 /**
  * replication.c repl_state, the replica side of one link to a master:
@@ -44,19 +44,17 @@ export interface MasterLinkDeps {
   now(): number;
 }
 
-/** The length of a multibulk as the master encodes it: what the offset advances by. */
-const PING = 'ping';
-
 export class MasterLink {
   state: LinkState = 'connecting';
   lastIoMs: number;
   private readonly stream: Duplex;
   private lineBuf = '';
-  private payload: PayloadDecoder | undefined;
-  /** `$EOF:` transfers end with this mark; `$<len>` ones after `remaining` bytes. */
+  private payload: SnapshotDecoder | undefined;
+  /** `$EOF:` transfers end with this mark, after the snapshot's trailer. */
   private mark: string | undefined;
   private markSeen = '';
-  private remaining = -1;
+  /** Bytes after the snapshot's trailer, once it has ended. */
+  private afterPayload: Buffer | undefined;
   private decoder: RequestDecoder | undefined;
 
   constructor(
@@ -73,6 +71,11 @@ export class MasterLink {
     this.stream.on('data', (chunk: Buffer) => this.onData(chunk));
     this.stream.on('error', (e) => this.close(`Error condition on socket for SYNC: ${e.message}`));
     this.stream.on('close', () => this.close('Connection with master lost.'));
+  }
+
+  /** Receiving the snapshot: its entries are going into the keyspace. */
+  get loading(): boolean {
+    return this.payload !== undefined;
   }
 
   get target(): string {
@@ -118,7 +121,7 @@ export class MasterLink {
       this.decoder!.write(data);
       return undefined;
     }
-    if (this.state === 'transfer' && (this.payload || this.mark !== undefined)) return this.transferBytes(data);
+    if (this.state === 'transfer' && this.payload) return this.transferBytes(data);
     const nl = data.indexOf(0x0a);
     if (nl < 0) {
       this.lineBuf += data.toString('latin1');
@@ -157,13 +160,16 @@ export class MasterLink {
       case 'transfer':
         if (line === '') return; // the master's keepalive newlines before the payload
         if (!line.startsWith('$')) throw new ReplicationError('PAYLOAD', `Bad protocol from MASTER, the first byte is not '$': ${line}`);
+        // The snapshot ends itself (its trailer), so `$<len>` needs no byte counting.
         if (line.startsWith('$EOF:')) this.mark = line.slice(5);
-        else this.remaining = Number(line.slice(1));
-        this.deps.log(`MASTER <-> REPLICA sync: receiving ${this.mark ? 'streamed RDB' : `${this.remaining} bytes`} from master to disk`);
-        this.payload = new PayloadDecoder({
+        this.deps.log(`MASTER <-> REPLICA sync: receiving ${this.mark ? 'streamed snapshot' : `${line.slice(1)} bytes`} from master`);
+        this.payload = new SnapshotDecoder({
           onHeader: () => undefined,
-          onEntry: (k, v, at) => this.deps.loadEntry(k, v, at),
-          onEnd: () => undefined,
+          onEntry: (e) => this.deps.loadEntry(e.key, e.value, e.expireAt),
+          onEnd: (_t, rest) => (this.afterPayload = rest),
+          onError: (e) => {
+            throw e;
+          },
         });
         return;
       default:
@@ -190,12 +196,10 @@ export class MasterLink {
 
   private transferBytes(data: Buffer): Buffer | undefined {
     const p = this.payload!;
-    if (!p.finished) {
-      const take = this.remaining >= 0 ? Math.min(this.remaining, data.length) : data.length;
-      const used = p.write(take === data.length ? data : data.subarray(0, take));
-      if (this.remaining >= 0) this.remaining -= used;
-      data = data.subarray(used);
-      if (!p.finished) return data.length > 0 && this.remaining === 0 ? this.fail('payload shorter than announced') : undefined;
+    if (!p.done) {
+      p.write(data);
+      if (!p.done) return undefined;
+      data = this.afterPayload!;
     }
     if (this.mark !== undefined) {
       const need = this.mark.length - this.markSeen.length;
@@ -204,6 +208,7 @@ export class MasterLink {
       if (this.markSeen.length < this.mark.length) return undefined;
       if (this.markSeen !== this.mark) return this.fail('bad EOF mark after the payload');
     }
+    this.payload = undefined;
     this.deps.onLoaded();
     this.goOnline();
     this.sendAck(); // diskless: the first ACK puts us online at the master
@@ -229,6 +234,5 @@ export class MasterLink {
     this.deps.apply(args, raw);
     // REPLCONF GETACK: answer after the command itself counted (replconfCommand).
     if (name === 'replconf' && args.length >= 2 && args[1].toString('latin1').toLowerCase() === 'getack') this.sendAck();
-    else if (name === PING) return;
   }
 }

@@ -1,7 +1,8 @@
 import type { Duplex } from 'node:stream';
 import type { Keyspace } from '../store/keyspace.js';
 import type { ReplHistory } from './history.js';
-import { captureKeyspace, sendSnapshot } from './snapshot-sender.js';
+import { startSnapshot } from '../persistence/index.js';
+import { sendSnapshot } from './snapshot-sender.js';
 
 /** replication.c SLAVE_STATE_*: what the master is doing for one replica. */
 export type ReplicaState = 'wait_bgsave_end' | 'send_bulk' | 'wait_ack' | 'online';
@@ -89,14 +90,15 @@ export class ReplicaFeeds {
     }
     h.needSelect = true; // replicationSetupSlaveForFullResync: slaveseldb = -1
     const offset = h.offset;
-    const entries = captureKeyspace(this.deps.db, now);
+    // The snapshot is of this instant: every write from here on goes to `pending`.
+    const writer = startSnapshot(this.deps.db, { replId: h.replid, replOffset: BigInt(offset) });
     handle.state = 'send_bulk';
     this.replicas.set(clientId, handle);
-    this.deps.log(`Full resync requested by replica ${ip}:${conf.listeningPort}: ${entries.length} keys at offset ${offset}`);
+    this.deps.log(`Full resync requested by replica ${ip}:${conf.listeningPort}: ${this.deps.db.size()} keys at offset ${offset}`);
     return {
       reply: `FULLRESYNC ${h.replid} ${offset}`,
       after: () => {
-        sendSnapshot(stream, entries, h.replid, offset, conf.capaEof).then(
+        sendSnapshot(stream, writer, conf.capaEof).then(
           (bytes) => {
             this.deps.countOutput(bytes);
             this.deps.log(`Synchronization with replica ${ip}:${conf.listeningPort} sent ${bytes} bytes`);
@@ -104,7 +106,10 @@ export class ReplicaFeeds {
             if (conf.capaEof) handle.state = 'wait_ack';
             else this.putOnline(handle);
           },
-          () => this.drop(clientId),
+          () => {
+            writer.abort();
+            this.drop(clientId);
+          },
         );
       },
     };

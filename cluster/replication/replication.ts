@@ -95,6 +95,26 @@ export class Replication implements ReplicationControl {
     this.pause.resume();
   }
 
+  /** A replica loading its master's snapshot: clients get -LOADING meanwhile. */
+  get loading(): boolean {
+    return this.link?.loading ?? false;
+  }
+
+  /** What a snapshot of this node is stamped with (rdbPopulateSaveInfo). */
+  position(): { replId: string; replOffset: bigint } {
+    return { replId: this.history.replid, replOffset: BigInt(this.history.offset) };
+  }
+
+  /**
+   * A node started from its snapshot continues that history (loadDataFromDisk: the RDB's
+   * repl-id / repl-offset become the cached master), so it can PSYNC partially.
+   */
+  restore(replId: string, replOffset: bigint): void {
+    this.history.replid = replId;
+    this.history.offset = Number(replOffset);
+    this.historyValid = true;
+  }
+
   // ---- the stream --------------------------------------------------------------
 
   /** After a write command succeeded on this master: its propagated form into the stream. */

@@ -4,6 +4,16 @@ import { join } from 'node:path';
 import { KvNode } from '../../cluster/node/node.js';
 import { type NodeConfig, defaultConfig } from '../../cluster/node/config.js';
 import { call, fields, text, waitFor } from '../../cluster/launcher/admin.js';
+import { loadSnapshotFile, saveSnapshotSync, startSnapshot } from '../../cluster/persistence/index.js';
+
+/**
+ * What a node's start-up load does with a snapshot (the persistence helper's Saver, once
+ * merged): entries into the keyspace, replid/offset into the replication history.
+ */
+export function loadSnapshotInto(node: KvNode, path: string): void {
+  const { header } = loadSnapshotFile(path, (e) => node.db.set(e.key, e.value, { expireAt: e.expireAt }));
+  node.replication.restore(header.replId, header.replOffset);
+}
 
 /**
  * A master owning every slot and one replica of it, as two in-process KvNodes on real
@@ -16,7 +26,9 @@ export interface ReplPair {
   replicaPort: number;
   dirs: string[];
   /** Stops the replica node (keeping its directory) and starts a new one on the same dir. */
-  restartReplica(extra?: Partial<NodeConfig>): Promise<void>;
+  restartReplica(opts?: { config?: Partial<NodeConfig>; beforeStart?: (n: KvNode) => void }): Promise<void>;
+  /** Writes the replica's snapshot (stamped with its replid/offset) into its dir. */
+  saveReplicaSnapshot(): string;
   stop(): Promise<void>;
 }
 
@@ -42,10 +54,16 @@ export async function startPair(masterPort: number, replicaPort: number, extra: 
     masterPort,
     replicaPort,
     dirs,
-    async restartReplica(more = {}) {
+    async restartReplica(opts = {}) {
       await replica.stop();
-      replica = make(replicaPort, dirs[1], more);
+      replica = make(replicaPort, dirs[1], opts.config);
+      opts.beforeStart?.(replica);
       await replica.start();
+    },
+    saveReplicaSnapshot() {
+      const path = join(dirs[1], 'dump.kvnl');
+      saveSnapshotSync(path, startSnapshot(replica.db, replica.replication.position()));
+      return path;
     },
     async stop() {
       await replica.stop();
