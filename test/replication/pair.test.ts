@@ -44,4 +44,26 @@ describe('replication: one master, one replica (in-process, real TCP)', () => {
     expect(r.slave_repl_offset).toBe(m.master_repl_offset);
     expect(pair.replica.db.size()).toBe(pair.master.db.size());
   });
+
+  it('replication: pauseWrites holds writes of normal clients until resumeWrites, reads go on', async () => {
+    pair.master.replication.pauseWrites(Date.now() + 10_000);
+    const writer = new PeerClient('127.0.0.1', pair.masterPort, 2000);
+    try {
+      let done = false;
+      const pending = writer.pipeline([['SET', 'paused', '1']], 5000).then((r) => {
+        done = true;
+        return r;
+      });
+      const [got] = await new PeerClient('127.0.0.1', pair.masterPort, 2000).pipeline([['GET', 'k1']], 2000);
+      expect(got.v?.toString()).toBe('v1');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(done).toBe(false);
+      expect(pair.master.db.exists('paused', Date.now())).toBe(false);
+      pair.master.replication.resumeWrites();
+      expect(await pending).toEqual([{ t: 'status', v: 'OK' }]);
+      await waitFor('paused write replicated', 5000, async () => pair.replica.db.exists('paused', Date.now()));
+    } finally {
+      writer.close();
+    }
+  });
 });
