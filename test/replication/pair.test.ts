@@ -54,7 +54,9 @@ describe('replication: one master, one replica (in-process, real TCP)', () => {
         done = true;
         return r;
       });
-      const [got] = await new PeerClient('127.0.0.1', pair.masterPort, 2000).pipeline([['GET', 'k1']], 2000);
+      const reader = new PeerClient('127.0.0.1', pair.masterPort, 2000);
+      const [got] = await reader.pipeline([['GET', 'k1']], 2000);
+      reader.close();
       expect(got.v?.toString()).toBe('v1');
       await new Promise((r) => setTimeout(r, 300));
       expect(done).toBe(false);
