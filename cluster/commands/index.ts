@@ -6,6 +6,7 @@ import { migrateCommands } from './migrate.js';
 import { serverCommands } from './server.js';
 import { stringCommands } from './strings.js';
 import { zsetCommands } from './zsets.js';
+import { replicationCommands } from '../replication/commands.js';
 
 /** Every command family of a node; the registry is built from this list. */
 export const ALL_COMMAND_FAMILIES: ReadonlyArray<ReadonlyArray<CommandSpec>> = [
@@ -16,4 +17,5 @@ export const ALL_COMMAND_FAMILIES: ReadonlyArray<ReadonlyArray<CommandSpec>> = [
   hashCommands,
   zsetCommands,
   keyCommands,
+  replicationCommands,
 ];

@@ -1,3 +1,5 @@
+import { parseMemory } from '../replication/units.js';
+
 /**
  * A node's settings: the flags of `kvnetlab node`, and the ones CONFIG GET/SET see
  * under Redis' option names. One table so CONFIG, INFO and the CLI agree.
@@ -23,6 +25,12 @@ export interface NodeConfig {
   replicaNoFailover: boolean;
   /** cluster-allow-replica-migration: follow whoever takes the master's slots. */
   allowReplicaMigration: boolean;
+  /** repl-backlog-size in bytes (Redis' default 1mb). */
+  replBacklogSize: number;
+  /** repl-ping-replica-period, seconds (default 10). */
+  replPingReplicaPeriod: number;
+  /** repl-timeout, seconds (default 60). */
+  replTimeout: number;
 }
 
 export function defaultConfig(partial: Partial<NodeConfig> & { port: number }): NodeConfig {
@@ -41,6 +49,9 @@ export function defaultConfig(partial: Partial<NodeConfig> & { port: number }): 
     replicaValidityFactor: partial.replicaValidityFactor ?? 10,
     replicaNoFailover: partial.replicaNoFailover ?? false,
     allowReplicaMigration: partial.allowReplicaMigration ?? true,
+    replBacklogSize: partial.replBacklogSize ?? 1024 * 1024,
+    replPingReplicaPeriod: partial.replPingReplicaPeriod ?? 10,
+    replTimeout: partial.replTimeout ?? 60,
   };
 }
 
@@ -50,7 +61,7 @@ interface ConfigOption {
   set?(c: NodeConfig, value: string): void;
 }
 
-const intOption = (key: 'nodeTimeout' | 'announcePort' | 'announceBusPort' | 'protoMaxBulkLen' | 'replicaValidityFactor'): ConfigOption => ({
+const intOption = (key: 'nodeTimeout' | 'announcePort' | 'announceBusPort' | 'protoMaxBulkLen' | 'replPingReplicaPeriod' | 'replTimeout' | 'replicaValidityFactor'): ConfigOption => ({
   get: (c) => String(c[key]),
   set: (c, v) => {
     if (!/^\d+$/.test(v)) throw new Error(`argument couldn't be parsed into an integer`);
@@ -86,6 +97,13 @@ export const CONFIG_OPTIONS: Record<string, ConfigOption> = {
   'cluster-replica-validity-factor': intOption('replicaValidityFactor'),
   'cluster-replica-no-failover': boolOption('replicaNoFailover'),
   'cluster-allow-replica-migration': boolOption('allowReplicaMigration'),
+  'repl-backlog-size': {
+    get: (c) => String(c.replBacklogSize),
+    set: (c, v) => void (c.replBacklogSize = parseMemory(v)),
+  },
+  'repl-ping-replica-period': intOption('replPingReplicaPeriod'),
+  'repl-timeout': intOption('replTimeout'),
+  'repl-diskless-sync': { get: () => 'yes' },
   // Accepted for redis-benchmark and redis-cli, which read them at start.
   save: { get: () => '' },
   appendonly: { get: () => 'no' },

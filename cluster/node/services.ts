@@ -4,6 +4,7 @@ import type { ClusterState } from '../topology/state.js';
 import type { BusEngine } from '../topology/bus-engine.js';
 import type { NodeConfig } from './config.js';
 import type { NodeStats } from './stats.js';
+import type { ReplicationCommands } from '../replication/commands.js';
 
 /** MIGRATE's arguments once parsed (cluster.c migrateCommand). */
 export interface MigrateRequest {
@@ -36,4 +37,6 @@ export interface NodeServices {
   commandTable(): CommandSpec[];
   info(sections: string[]): string;
   migrate(req: MigrateRequest): Promise<Reply>;
+  /** PSYNC, REPLCONF, WAIT (cluster/replication); absent in command unit tests. */
+  readonly replication?: ReplicationCommands;
 }

@@ -17,6 +17,11 @@ export class InsertionIndex {
   private tombstones = 0;
   private nextSeq = 1;
 
+  /** The seq the next added key will get; every existing key has a smaller one. */
+  get horizon(): number {
+    return this.nextSeq;
+  }
+
   /** Appends a key and returns its seq. */
   add(key: string): number {
     const seq = this.nextSeq++;

@@ -33,6 +33,23 @@ interface Entry {
   expireIdx: number;
 }
 
+/** What a write observer sees of an entry: read-only, and never kept past the call. */
+export interface EntryView {
+  readonly value: Value;
+  readonly expireAt: number | undefined;
+  /** The key's insertion sequence number: map order is seq order (see snapshotView). */
+  readonly seq: number;
+}
+
+/**
+ * Told before an existing key changes in any way: value replaced, TTL changed, deleted
+ * (DEL, expiry, slot deletion), or handed out by get() for a hash or zset, which commands
+ * then mutate in place (HashWrite / ZsetWrite). A snapshot in progress uses it to
+ * serialise the old value first: copy-on-write at key granularity, where Redis relies
+ * on fork() and the kernel's page-level copy-on-write (rdb.c rdbSaveBackground).
+ */
+export type BeforeWrite = (key: string, e: EntryView) => void;
+
 export interface SetOptions {
   /** Absolute expiry in ms. */
   expireAt?: number;
@@ -50,7 +67,9 @@ const EXPIRE_ROUND = 20;
 const ACCEPTABLE_STALE_PERCENT = 10;
 
 export class Keyspace {
-  private readonly entries = new Map<string, Entry>();
+  /** Replaced (not cleared) by flush(), so a snapshot walking the old map keeps it intact. */
+  private entries = new Map<string, Entry>();
+  private readonly observers: BeforeWrite[] = [];
   private readonly bySlot: Array<Set<string> | undefined> = new Array(SLOT_COUNT);
   private readonly order = new InsertionIndex();
   private readonly expiring: string[] = [];
@@ -59,7 +78,32 @@ export class Keyspace {
 
   /** The value, or undefined when missing or expired (an expired key is deleted here). */
   get(key: string, now: number): Value | undefined {
-    return this.live(key, now)?.value;
+    const e = this.live(key, now);
+    // Hashes and zsets are changed in place by whoever gets them; strings are immutable Buffers.
+    if (e && this.observers.length > 0 && e.value.type !== 'string') this.notify(key, e);
+    return e?.value;
+  }
+
+  /**
+   * Registers a BeforeWrite; returns the function that removes it. Costs one length check
+   * per write while nobody observes.
+   */
+  observe(fn: BeforeWrite): () => void {
+    this.observers.push(fn);
+    return () => {
+      const i = this.observers.indexOf(fn);
+      if (i >= 0) this.observers.splice(i, 1);
+    };
+  }
+
+  /**
+   * For a snapshot writer: the seq the next new key will get, and a live iterator over
+   * the entries in seq order (a Map iterates in insertion order; a key keeps its place and
+   * seq while it exists). Entries with seq >= horizon were created after this call. After
+   * flush() the iterator goes on over the old, now unreachable, map.
+   */
+  snapshotView(): { horizon: number; entries: IterableIterator<[string, EntryView]> } {
+    return { horizon: this.order.horizon, entries: this.entries.entries() };
   }
 
   /**
@@ -68,6 +112,7 @@ export class Keyspace {
    */
   set(key: string, value: Value, opts: SetOptions = {}): void {
     let e = this.entries.get(key);
+    if (e && this.observers.length > 0) this.notify(key, e);
     if (!e) {
       const slot = keyHashSlot(key);
       e = { value, expireAt: undefined, slot, seq: this.order.add(key), bytes: 0, expireIdx: -1 };
@@ -106,6 +151,7 @@ export class Keyspace {
   expireAt(key: string, at: number | undefined): boolean {
     const e = this.entries.get(key);
     if (!e) return false;
+    if (this.observers.length > 0) this.notify(key, e);
     this.setExpire(key, e, at);
     this.remeasure(key, e);
     return true;
@@ -134,7 +180,7 @@ export class Keyspace {
   }
 
   flush(): void {
-    this.entries.clear();
+    this.entries = new Map();
     this.bySlot.fill(undefined);
     this.order.clear();
     this.expiring.length = 0;
@@ -307,7 +353,12 @@ export class Keyspace {
     e.expireIdx = -1;
   }
 
+  private notify(key: string, e: Entry): void {
+    for (const fn of this.observers) fn(key, e);
+  }
+
   private remove(key: string, e: Entry): void {
+    if (this.observers.length > 0) this.notify(key, e);
     if (e.expireIdx >= 0) this.dropExpiring(e);
     this.entries.delete(key);
     const set = this.bySlot[e.slot]!;

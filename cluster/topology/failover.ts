@@ -28,8 +28,6 @@ const LEGAL: Record<ElectionState, readonly ElectionState[]> = {
   won: ['idle'],
 };
 
-/** redis.conf repl-ping-replica-period default (seconds): part of the data-age limit. */
-const REPL_PING_REPLICA_PERIOD_S = 10;
 /** cluster.h CLUSTER_CANT_FAILOVER_RELOG_PERIOD (seconds). */
 const CANT_FAILOVER_RELOG_MS = 10_000;
 
@@ -39,6 +37,8 @@ export interface FailoverSettings {
   replicaValidityFactor: number;
   /** cluster-replica-no-failover: never start an automatic election. */
   replicaNoFailover: boolean;
+  /** repl-ping-replica-period (seconds): part of the data-age limit. */
+  replPingReplicaPeriod: number;
 }
 
 /** What the election reads of the manual failover (manual-failover.ts). */
@@ -126,7 +126,7 @@ export class Election {
     // flag it FAIL; too old and this replica's data is not trusted (manual overrides).
     let dataAge = this.deps.masterLinkDownMs(now);
     if (dataAge > s.nodeTimeout) dataAge -= s.nodeTimeout;
-    if (s.replicaValidityFactor && dataAge > REPL_PING_REPLICA_PERIOD_S * 1000 + s.nodeTimeout * s.replicaValidityFactor && !manual) {
+    if (s.replicaValidityFactor && dataAge > s.replPingReplicaPeriod * 1000 + s.nodeTimeout * s.replicaValidityFactor && !manual) {
       this.cantFailover('data-age', master, now);
       this.to('idle');
       return;

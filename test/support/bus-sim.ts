@@ -220,7 +220,7 @@ export interface SimNode {
   /** Process gone: no more crons. */
   down?: boolean;
   /** Failover settings, read live like CONFIG SET values. */
-  settings: { replicaValidityFactor: number; replicaNoFailover: boolean; allowReplicaMigration: boolean };
+  settings: { replicaValidityFactor: number; replicaNoFailover: boolean; allowReplicaMigration: boolean; replPingReplicaPeriod: number };
   /** Fake replication (control.ts): offset(), masterLinkDownMs(), write pauses. */
   repl: SimReplication;
 }
@@ -257,7 +257,7 @@ export class SimCluster {
     const nodeTimeout = opts.nodeTimeout ?? 15_000;
     // `engine` is set below: its deps close over `sim`.
     const repl: SimReplication = { offset: 0n, linkDownSince: 0, pauses: [], resumes: 0, pausedUntil: 0 };
-    const settings = { replicaValidityFactor: 10, replicaNoFailover: false, allowReplicaMigration: true };
+    const settings = { replicaValidityFactor: 10, replicaNoFailover: false, allowReplicaMigration: true, replPingReplicaPeriod: 10 };
     const sim = { index, name, port, cport, state, nodeTimeout, logs: [], keys: new Map(), deletedSlots: [], settings, repl } as unknown as SimNode;
     const deps: BusEngineDeps = {
       state,

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, waitFor } from '../../cluster/launcher/admin.js';
+import { PeerClient } from '../../cluster/node/peer-client.js';
+import { type ReplPair, info, startPair } from '../support/repl-pair.js';
+
+/** Ports 22001-22010 (helper "replication" range). */
+describe('replication: one master, one replica (in-process, real TCP)', () => {
+  let pair: ReplPair;
+  beforeAll(async () => {
+    pair = await startPair(22001, 22002);
+  }, 30_000);
+  afterAll(async () => {
+    await pair?.stop();
+  });
+
+  it('replication: data written on the master is readable on the replica with READONLY', async () => {
+    await call('127.0.0.1', pair.masterPort, ['SET', 'k1', 'v1']);
+    await call('127.0.0.1', pair.masterPort, ['HSET', 'h1', 'f', 'x']);
+    const peer = new PeerClient('127.0.0.1', pair.replicaPort, 2000);
+    try {
+      await waitFor('k1 on the replica', 5000, async () => pair.replica.db.exists('k1', Date.now()));
+      const [ro, got, hgot, moved] = await peer.pipeline([['READONLY'], ['GET', 'k1'], ['HGET', 'h1', 'f'], ['SET', 'k1', 'no']], 2000);
+      expect(ro).toEqual({ t: 'status', v: 'OK' });
+      expect(got.v?.toString()).toBe('v1');
+      expect(hgot.v?.toString()).toBe('x');
+      expect(moved.t === 'error' && moved.v.startsWith(`MOVED `) && moved.v.endsWith(`127.0.0.1:${pair.masterPort}`)).toBe(true);
+    } finally {
+      peer.close();
+    }
+  });
+
+  it('replication: offsets agree after writes, and INFO shows the replica online', async () => {
+    for (let i = 0; i < 100; i++) await call('127.0.0.1', pair.masterPort, ['SET', `key:${i}`, `value:${i}`]);
+    const [w] = [await call('127.0.0.1', pair.masterPort, ['WAIT', 1, 2000])];
+    expect(w).toEqual({ t: 'int', v: 1 });
+    const m = await info(pair.masterPort);
+    const r = await info(pair.replicaPort);
+    expect(m.role).toBe('master');
+    expect(m.connected_slaves).toBe('1');
+    expect(m.slave0).toMatch(new RegExp(`^ip=127\\.0\\.0\\.1,port=${pair.replicaPort},state=online,offset=\\d+,lag=\\d+$`));
+    expect(r.role).toBe('slave');
+    expect(r.master_replid).toBe(m.master_replid);
+    expect(r.master_repl_offset).toBe(m.master_repl_offset);
+    expect(r.slave_repl_offset).toBe(m.master_repl_offset);
+    expect(pair.replica.db.size()).toBe(pair.master.db.size());
+  });
+
+  it('replication: pauseWrites holds writes of normal clients until resumeWrites, reads go on', async () => {
+    pair.master.replication.pauseWrites(Date.now() + 10_000);
+    const writer = new PeerClient('127.0.0.1', pair.masterPort, 2000);
+    try {
+      let done = false;
+      const pending = writer.pipeline([['SET', 'paused', '1']], 5000).then((r) => {
+        done = true;
+        return r;
+      });
+      const reader = new PeerClient('127.0.0.1', pair.masterPort, 2000);
+      const [got] = await reader.pipeline([['GET', 'k1']], 2000);
+      reader.close();
+      expect(got.v?.toString()).toBe('v1');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(done).toBe(false);
+      expect(pair.master.db.exists('paused', Date.now())).toBe(false);
+      pair.master.replication.resumeWrites();
+      expect(await pending).toEqual([{ t: 'status', v: 'OK' }]);
+      await waitFor('paused write replicated', 5000, async () => pair.replica.db.exists('paused', Date.now()));
+    } finally {
+      writer.close();
+    }
+  });
+});
