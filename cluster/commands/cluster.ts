@@ -119,7 +119,7 @@ function setslot(ctx: CommandContext, args: Buffer[]): Reply {
       cluster.assignSlot(slot, target);
       // A master that gave away its last slot replicates the node that took it
       // (Redis 7.0, with cluster-allow-replica-migration yes).
-      if (wasMine && target !== me && me.numSlots === 0 && ctx.node.config.allowReplicaMigration) bus.setMaster(target);
+      if (wasMine && target !== me && me.numSlots === 0 && ctx.node.config.allowReplicaMigration) bus.setMaster(target, true);
       cluster.updateHealth();
       ctx.node.saveClusterConfig();
       if (imported) bus.broadcastPong();
@@ -194,11 +194,7 @@ const table: Record<string, Subcommand> = {
       if (isMaster(me) && (me.numSlots !== 0 || ctx.db.size() !== 0)) {
         return err('ERR To set a master the node must be empty and without assigned slots.');
       }
-      me.flags = (me.flags & ~F.MASTER) | F.SLAVE;
-      me.slaveof = n.name;
-      cluster.importing.clear();
-      cluster.migrating.clear();
-      cluster.dirty = true;
+      ctx.node.bus.setMaster(n);
       cluster.updateHealth();
       ctx.node.saveClusterConfig();
       return OK;

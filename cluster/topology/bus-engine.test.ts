@@ -9,7 +9,7 @@ import { BUS_HEADER_LEN, BusType, GOSSIP_ENTRY_LEN, HDR } from '../bus/constants
 import { encodeBusMessage } from '../bus/codec.js';
 import { busHeader } from '../bus/message.js';
 import { seeded } from '../../test/support/seeded-random.js';
-import { HOST, START, type SimNode, SimCluster, threeMasterRanges } from '../../test/support/bus-sim.js';
+import { HOST, START, type SimNode, SimCluster } from '../../test/support/bus-sim.js';
 
 /** BUS_TEST_SEED=<n> replays the suite with another random sequence. */
 const SEED = Number(process.env.BUS_TEST_SEED ?? 0x5eed);
@@ -152,11 +152,7 @@ describe('bus engine (in-process cluster, fake clock)', () => {
   it('bus: a blackholed master goes PFAIL after node_timeout, FAIL by majority; FAIL clears only after node_timeout x 2', async () => {
     const nodeTimeout = 2_000;
     const c = new SimCluster();
-    const masters = threeMasterRanges().map(([from, to], i) => {
-      const m = c.add({ nodeTimeout, configEpoch: BigInt(i + 1) });
-      c.addSlots(m, from, to);
-      return m;
-    });
+    const masters = c.addThreeMasters({ nodeTimeout });
     const replicas = masters.map(() => c.add({ nodeTimeout }));
     // Failure detection alone: no replica may take over (failover.test.ts covers that).
     for (const r of replicas) r.settings.replicaNoFailover = true;
@@ -255,11 +251,7 @@ describe('bus engine (in-process cluster, fake clock)', () => {
   it('bus: a FAILed replica is cleared as soon as it answers again', async () => {
     const nodeTimeout = 2_000;
     const c = new SimCluster();
-    const masters = threeMasterRanges().map(([from, to], i) => {
-      const m = c.add({ nodeTimeout, configEpoch: BigInt(i + 1) });
-      c.addSlots(m, from, to);
-      return m;
-    });
+    const masters = c.addThreeMasters({ nodeTimeout });
     const replica = c.add({ nodeTimeout });
     await c.join();
     c.replicate(replica, masters[0]);
@@ -338,11 +330,7 @@ describe('bus engine (in-process cluster, fake clock)', () => {
 
   it('bus: a master still claiming slots with an older epoch gets an UPDATE and gives them up', async () => {
     const c = new SimCluster();
-    const [a, b, third] = threeMasterRanges().map(([from, to], i) => {
-      const m = c.add({ configEpoch: BigInt(i + 1) });
-      c.addSlots(m, from, to);
-      return m;
-    });
+    const [a, b, third] = c.addThreeMasters();
     await c.join();
     await c.until(() => c.nodes.every((n) => n.state.health === 'ok'), 5_000, 'slots known');
     a.keys.set(42, 3);

@@ -534,14 +534,15 @@ export class BusEngine {
   }
 
   /**
-   * clusterSetMaster: myself, left without slots, replicates `n` from now on. Only the
-   * cluster state changes; replication follows myself.slaveof (its reconcile step).
+   * clusterSetMaster: myself, without slots, replicates `n` from now on (CLUSTER
+   * REPLICATE, or a configuration change when `reconfigured`). Only the cluster state
+   * changes; replication follows myself.slaveof (its reconcile step).
    */
-  setMaster(n: ClusterNode): void {
+  setMaster(n: ClusterNode, reconfigured = false): void {
     const { state } = this.deps;
     const me = state.myself;
     if (n === me) return;
-    this.deps.log(`Configuration change detected. Reconfiguring myself as a replica of ${n.name}`);
+    if (reconfigured) this.deps.log(`Configuration change detected. Reconfiguring myself as a replica of ${n.name}`);
     if (isMaster(me)) {
       me.flags = (me.flags & ~(F.MASTER | F.MIGRATE_TO)) | F.SLAVE;
       state.importing.clear();
@@ -627,7 +628,7 @@ export class BusEngine {
     // migration is off and the sender took more than our shard's slots (cluster.c 7.0).
     const { allowReplicaMigration } = this.deps.settings();
     if (newMaster && myMaster.numSlots === 0 && (allowReplicaMigration || senderSlots === migratedOurSlots)) {
-      this.setMaster(newMaster);
+      this.setMaster(newMaster, true);
     } else {
       for (const s of dirty) this.deps.deleteKeysInSlot(s);
     }

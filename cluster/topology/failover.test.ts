@@ -8,7 +8,7 @@ import { F } from './node-flags.js';
 import { BusType, MFlag0 } from '../bus/constants.js';
 import { encodeBusMessage } from '../bus/codec.js';
 import { seeded } from '../../test/support/seeded-random.js';
-import { type SimNode, SimCluster, type WireFrame, threeMasterRanges } from '../../test/support/bus-sim.js';
+import { type SimNode, SimCluster, type WireFrame } from '../../test/support/bus-sim.js';
 
 const SEED = Number(process.env.BUS_TEST_SEED ?? 0x5eed);
 beforeEach(() => {
@@ -21,11 +21,7 @@ afterEach(() => {
 /** 3 masters (epochs 1..3, all slots) with `perMaster` replicas each, settled and healthy. */
 async function cluster3(nodeTimeout: number, replicasOf: number[] = [0, 1, 2]) {
   const c = new SimCluster();
-  const masters = threeMasterRanges().map(([from, to], i) => {
-    const m = c.add({ nodeTimeout, configEpoch: BigInt(i + 1) });
-    c.addSlots(m, from, to);
-    return m;
-  });
+  const masters = c.addThreeMasters({ nodeTimeout });
   const replicas = replicasOf.map(() => c.add({ nodeTimeout }));
   await c.join();
   replicas.forEach((r, i) => c.replicate(r, masters[replicasOf[i]]));
@@ -213,14 +209,20 @@ describe('failover (in-process cluster, fake clock)', () => {
   });
 });
 
+/** Default node timeout; the first master at offset 1000, its replica behind at 900; counters cleared. */
+async function replicaBehind() {
+  const { c, masters, replicas } = await cluster3(15_000);
+  const [master] = masters;
+  const [replica] = replicas;
+  master.repl.offset = 1000n;
+  replica.repl.offset = 900n;
+  c.clearCounters();
+  return { c, masters, master, replica };
+}
+
 describe('manual failover (in-process cluster, fake clock)', () => {
   it('manual failover: MFSTART, the master pauses and PINGs its offset flagged PAUSED, the replica catches up, asks with FORCEACK, wins', async () => {
-    const { c, masters, replicas } = await cluster3(15_000);
-    const [master] = masters;
-    const [replica] = replicas;
-    master.repl.offset = 1000n;
-    replica.repl.offset = 900n;
-    c.clearCounters();
+    const { c, masters, master, replica } = await replicaBehind();
     const epoch = maxEpoch(c) + 1n;
     const startedAt = c.now;
     replica.engine.startManualFailover('default');
@@ -300,12 +302,7 @@ describe('manual failover (in-process cluster, fake clock)', () => {
   });
 
   it('manual failover: an offset that never catches up times out after 5 s on both sides; writes resume, no election', async () => {
-    const { c, masters, replicas } = await cluster3(15_000);
-    const [master] = masters;
-    const [replica] = replicas;
-    master.repl.offset = 1000n;
-    replica.repl.offset = 900n;
-    c.clearCounters();
+    const { c, masters, master, replica } = await replicaBehind();
     const startedAt = c.now;
     replica.engine.startManualFailover('default');
     await c.until(() => replica.engine.manual.state === 'none' && master.engine.manual.state === 'none', 6_000, 'both sides gave up');

@@ -347,6 +347,15 @@ export class SimCluster {
     n.state.updateHealth();
   }
 
+  /** Three masters with the whole slot space and epochs 1..3 (what redis-cli --cluster create sets). */
+  addThreeMasters(opts: { nodeTimeout?: number } = {}): SimNode[] {
+    return threeMasterRanges().map(([from, to], i) => {
+      const m = this.add({ ...opts, configEpoch: BigInt(i + 1) });
+      this.addSlots(m, from, to);
+      return m;
+    });
+  }
+
   /** CLUSTER REPLICATE on `replica`. */
   replicate(replica: SimNode, master: SimNode): void {
     const me = replica.state.myself;
