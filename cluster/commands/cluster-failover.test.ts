@@ -47,9 +47,9 @@ describe('CLUSTER FAILOVER and SETSLOT NODE on an in-process node', () => {
     expect(await call('CLUSTER', 'REPLICATE', OTHER)).toBe('OK');
     // No bus link to the master: only FORCE or TAKEOVER may proceed.
     expect(await call('CLUSTER', 'FAILOVER')).toBe('ERR Master is down or failed, please use CLUSTER FAILOVER FORCE');
-    expect(node.bus.manual.state).toBe('none');
+    expect(node.bus.failover.manual.state).toBe('none');
     expect(await call('CLUSTER', 'FAILOVER', 'force')).toBe('OK');
-    expect(node.bus.manual.state).toBe('ready');
+    expect(node.bus.failover.manual.state).toBe('ready');
   });
 
   it('cluster failover: TAKEOVER turns the replica into the master of its old master\'s slots at once, with a new epoch in nodes.conf', async () => {

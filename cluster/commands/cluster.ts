@@ -150,7 +150,7 @@ function failover(ctx: CommandContext, args: Buffer[]): Reply {
   if (option === 'default' && (master.flags & F.FAIL || !bus.hasLink(master))) {
     return err('ERR Master is down or failed, please use CLUSTER FAILOVER FORCE');
   }
-  bus.startManualFailover(option);
+  bus.failover.startManual(option);
   ctx.node.saveClusterConfig();
   return OK;
 }

@@ -5,11 +5,10 @@ import { type ClusterNode, SLOTS, inHandshake, isMaster, isReplica, newClusterNo
 import type { ClusterState } from './state.js';
 import { BusLink } from './bus-link.js';
 import { gossipEntry, pickGossip } from './gossip.js';
-import { Election, type FailoverSettings } from './failover.js';
-import { Voter } from './failover-vote.js';
-import { ManualFailover } from './manual-failover.js';
+import type { FailoverSettings } from './failover.js';
+import { FailoverHooks } from './failover-hooks.js';
 import { slotBitmapGet } from '../bus/slot-bitmap.js';
-import { MFlag0, BusType as MSG, busTypeName as messageTypeName } from '../bus/constants.js';
+import { BusType as MSG, busTypeName as messageTypeName } from '../bus/constants.js';
 import type { BusHeader, BusMessage, GossipEntry } from '../bus/message.js';
 
 /** What the bus engine needs from its node (STYLE.md 9). */
@@ -65,40 +64,24 @@ export class BusEngine {
   readonly received = new Map<string, number>();
   /** Hook for later issues (live patching): messages this engine does not handle itself. */
   onOtherMessage: ((link: BusLink, msg: BusMessage, sender: ClusterNode | undefined) => void) | undefined;
-  readonly manual: ManualFailover;
-  readonly election: Election;
-  private readonly voter: Voter;
-  /** clusterDoBeforeSleep(CLUSTER_TODO_HANDLE_MANUALFAILOVER), run after the packet. */
-  private todoManualFailover = false;
+  /** Elections, votes and manual failovers (failover-hooks.ts). */
+  readonly failover: FailoverHooks;
 
   constructor(private readonly deps: BusEngineDeps) {
-    this.manual = new ManualFailover({
-      offset: () => deps.replOffset(),
-      pauseWrites: (until) => deps.pauseWrites(until),
-      resumeWrites: () => deps.resumeWrites(),
-      log: deps.log,
-      now: deps.now,
-    });
-    this.election = new Election({
+    this.failover = new FailoverHooks({
       state: deps.state,
-      settings: deps.settings,
+      settings: () => deps.settings(),
       offset: () => deps.replOffset(),
       masterLinkDownMs: (now) => deps.masterLinkDownMs(now),
-      manual: this.manual,
-      requestVotes: (forceAck) => this.requestFailoverAuth(forceAck),
+      pauseWrites: (until) => deps.pauseWrites(until),
+      resumeWrites: () => deps.resumeWrites(),
+      sendTo: (node, type) => this.sendEmpty(node, type),
+      broadcastAuthRequest: (mflags0) => this.broadcastEmpty(MSG.FAILOVER_AUTH_REQUEST, mflags0),
       broadcastPong: (target) => this.broadcastPong(target),
+      bumpEpochWithoutConsensus: () => this.bumpEpochWithoutConsensus(),
       save: () => deps.save(),
-      log: deps.log,
-      now: deps.now,
-      random: () => Math.random(),
-    });
-    this.voter = new Voter({
-      state: deps.state,
-      nodeTimeout: () => deps.settings().nodeTimeout,
-      sendAck: (node) => this.sendEmpty(node, MSG.FAILOVER_AUTH_ACK),
-      save: () => deps.save(),
-      log: deps.log,
-      now: deps.now,
+      log: (line) => deps.log(line),
+      now: () => deps.now(),
     });
   }
 
@@ -172,8 +155,7 @@ export class BusEngine {
       cport: s.announceBusPort,
       flags: me.flags,
       state: state.health === 'ok' ? 0 : 1,
-      // A master paused for a manual failover flags every packet (clusterBuildMessageHdr).
-      mflags: [isMaster(me) && this.manual.inProgress ? MFlag0.PAUSED : 0, 0, 0],
+      mflags: [this.failover.headerFlags(), 0, 0],
     };
   }
 
@@ -219,11 +201,11 @@ export class BusEngine {
     return true;
   }
 
-  /** clusterRequestFailoverAuth: every node gets it, only masters answer. */
-  private requestFailoverAuth(forceAck: boolean): void {
+  /** A bare header to every node (clusterRequestFailoverAuth: only masters answer). */
+  private broadcastEmpty(type: number, mflags0: number): void {
     this.broadcast(() => {
-      const header = this.header(MSG.FAILOVER_AUTH_REQUEST);
-      if (forceAck) header.mflags[0] |= MFlag0.FORCEACK;
+      const header = this.header(type);
+      header.mflags[0] |= mflags0;
       return { header, body: { kind: 'empty' } };
     });
   }
@@ -295,7 +277,7 @@ export class BusEngine {
         continue;
       }
       // A master paused for a manual failover PINGs the replica every cron.
-      if (link && !link.isClosed && isMaster(state.myself) && this.manual.pinging(node)) {
+      if (link && !link.isClosed && this.failover.pinging(node)) {
         this.sendPing(link, MSG.PING);
         continue;
       }
@@ -307,8 +289,7 @@ export class BusEngine {
       }
     }
     if (changed) state.dirty = true;
-    this.manual.checkTimeout();
-    if (isReplica(state.myself)) this.handleReplicaFailover();
+    this.failover.cron();
     state.updateHealth();
     this.deps.save();
   }
@@ -335,7 +316,7 @@ export class BusEngine {
   private readonly linkEvents = {
     message: (link: BusLink, msg: BusMessage) => {
       this.process(link, msg);
-      this.beforeSleep();
+      this.failover.afterPacket();
     },
     protocolError: (link: BusLink, e: Error) => this.deps.log(`bus: dropping link: ${e.message}`),
     badPacket: (link: BusLink, e: Error) => this.deps.log(`bus: ignoring packet: ${e.message}`),
@@ -368,12 +349,7 @@ export class BusEngine {
         state.dirty = true;
       }
       sender.replOffset = h.offset;
-      // A replica in a manual failover: our master's first packet flagged PAUSED carries
-      // the offset to reach before the election may start.
-      const me = state.myself;
-      if (this.manual.inProgress && isReplica(me) && me.slaveof === sender.name && h.mflags[0] & MFlag0.PAUSED) {
-        if (this.manual.onPausedOffset(h.offset)) this.todoManualFailover = true;
-      }
+      this.failover.onHeader(sender, h);
     }
 
     const isPingLike = h.type === MSG.PING || h.type === MSG.PONG || h.type === MSG.MEET;
@@ -476,61 +452,8 @@ export class BusEngine {
       return;
     }
 
-    if (h.type === MSG.FAILOVER_AUTH_REQUEST) {
-      if (sender) this.voter.onRequest(sender, h);
-      return;
-    }
-    if (h.type === MSG.FAILOVER_AUTH_ACK) {
-      if (sender) this.election.onAck(sender, h.currentEpoch);
-      return;
-    }
-    if (h.type === MSG.MFSTART) {
-      // Only from one of our replicas; answered at once on the same link with a PING
-      // that carries our offset flagged PAUSED.
-      if (!sender || sender.slaveof !== state.myself.name || !isMaster(state.myself)) return;
-      this.manual.startOnMaster(sender);
-      this.sendPing(link, MSG.PING);
-      return;
-    }
-
+    if (this.failover.onMessage(h, sender, () => this.sendPing(link, MSG.PING))) return;
     this.onOtherMessage?.(link, msg, sender);
-  }
-
-  /**
-   * clusterBeforeSleep's CLUSTER_TODO_HANDLE_MANUALFAILOVER: once the paused master's
-   * offset is known, check it against ours without waiting for the cron. (Redis also
-   * re-checks on every event-loop turn while catching up; here the cron and the
-   * master's PAUSED PINGs, every 100 ms, do that.)
-   */
-  private beforeSleep(): void {
-    if (!this.todoManualFailover) return;
-    this.todoManualFailover = false;
-    if (isReplica(this.deps.state.myself)) this.handleReplicaFailover();
-  }
-
-  /** The replica's part of clusterCron: manual failover progress, then the election. */
-  private handleReplicaFailover(): void {
-    this.manual.handle();
-    this.election.handle();
-  }
-
-  /** CLUSTER FAILOVER [FORCE|TAKEOVER] on a replica; the command checked the preconditions. */
-  startManualFailover(mode: 'default' | 'force' | 'takeover'): void {
-    const { state } = this.deps;
-    const master = state.masterOf(state.myself);
-    if (!master) return;
-    this.manual.startOnReplica(mode);
-    if (mode === 'takeover') {
-      // No vote: a new epoch without consensus, the slots, and a PONG to everyone.
-      this.deps.log('Taking over the master (user request).');
-      this.bumpEpochWithoutConsensus();
-      this.election.replaceYourMaster();
-    } else if (mode === 'force') {
-      this.deps.log('Forced failover user request accepted.');
-    } else {
-      this.deps.log('Manual failover user request accepted.');
-      this.sendEmpty(master, MSG.MFSTART);
-    }
   }
 
   /**
@@ -550,7 +473,7 @@ export class BusEngine {
     }
     me.slaveof = n.name;
     state.dirty = true;
-    this.manual.reset();
+    this.failover.manual.reset();
   }
 
   /** nodeUpdateAddressIfNeeded: a node that moved keeps its name; reconnect to the new address. */

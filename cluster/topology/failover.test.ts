@@ -117,8 +117,8 @@ describe('failover (in-process cluster, fake clock)', () => {
     ahead.repl.offset = 900n;
     await c.tick(2_000); // the offsets travel in PING/PONG headers
     expect(c.view(behind, ahead).replOffset).toBe(900n);
-    expect(behind.engine.election.rank()).toBe(1);
-    expect(ahead.engine.election.rank()).toBe(0);
+    expect(behind.engine.failover.election.rank()).toBe(1);
+    expect(ahead.engine.failover.election.rank()).toBe(0);
 
     c.kill(masters[0], 'refused');
     const live = c.nodes.filter((n) => n !== masters[0]);
@@ -140,10 +140,10 @@ describe('failover (in-process cluster, fake clock)', () => {
     const [first, second] = replicas;
     const epoch = maxEpoch(c) + 1n;
     c.kill(masters[0], 'refused');
-    await c.until(() => replicas.every((r) => r.engine.election.state === 'delayed'), nodeTimeout * 4, 'both replicas scheduled an election');
+    await c.until(() => replicas.every((r) => r.engine.failover.election.state === 'delayed'), nodeTimeout * 4, 'both replicas scheduled an election');
     // Both drew the same delay: they ask in the same cron, for the same new epoch. The
     // first one's request reaches each master first (crons run in node order).
-    second.engine.election.authTime = first.engine.election.authTime;
+    second.engine.failover.election.authTime = first.engine.failover.election.authTime;
     const live = c.nodes.filter((n) => n !== masters[0]);
     await c.until(() => live.every((n) => isMasterOf(c, n, first, 0, 5460)), nodeTimeout * 2, 'the first candidate is master everywhere');
 
@@ -156,7 +156,7 @@ describe('failover (in-process cluster, fake clock)', () => {
       expect(m.state.lastVoteEpoch).toBe(epoch);
     }
     expect(framesOf(c, BusType.FAILOVER_AUTH_ACK).every((f) => f.to === first.cport)).toBe(true);
-    expect(second.engine.election.authCount).toBe(0);
+    expect(second.engine.failover.election.authCount).toBe(0);
     await c.until(() => second.state.myself.slaveof === first.name, 2_000, 'the loser follows the winner');
   });
 
@@ -225,7 +225,7 @@ describe('manual failover (in-process cluster, fake clock)', () => {
     const { c, masters, master, replica } = await replicaBehind();
     const epoch = maxEpoch(c) + 1n;
     const startedAt = c.now;
-    replica.engine.startManualFailover('default');
+    replica.engine.failover.startManual('default');
     await c.tick(1_000);
 
     // The master got MFSTART, paused writes for 2 x 5000 ms and PINGs the replica every
@@ -237,8 +237,8 @@ describe('manual failover (in-process cluster, fake clock)', () => {
     expect(master.repl.pauses[0] - startedAt).toBeLessThanOrEqual(10_100);
     const paused = framesOf(c, BusType.PING, master).filter((f) => f.to === replica.cport && f.mflags0 & MFlag0.PAUSED);
     expect(paused.length).toBeGreaterThanOrEqual(9);
-    expect(replica.engine.manual.state).toBe('catching-up');
-    expect(replica.engine.manual.masterOffset).toBe(1000n);
+    expect(replica.engine.failover.manual.state).toBe('catching-up');
+    expect(replica.engine.failover.manual.masterOffset).toBe(1000n);
     expect(framesOf(c, BusType.FAILOVER_AUTH_REQUEST)).toHaveLength(0);
 
     // Replication delivers the rest: offsets equal, the election starts with no delay.
@@ -258,7 +258,7 @@ describe('manual failover (in-process cluster, fake clock)', () => {
     // The old master learns it from the PONG, becomes a replica and resumes its clients.
     await c.until(() => master.state.myself.slaveof === replica.name, 1_000, 'the old master follows');
     expect(master.repl.resumes).toBe(1);
-    expect(master.engine.manual.state).toBe('none');
+    expect(master.engine.failover.manual.state).toBe('none');
     expect(replica.state.myself.configEpoch).toBe(epoch);
   });
 
@@ -269,7 +269,7 @@ describe('manual failover (in-process cluster, fake clock)', () => {
     const [replica] = replicas;
     c.net.isolate(master.cport);
     c.clearCounters();
-    replica.engine.startManualFailover('force');
+    replica.engine.failover.startManual('force');
     const others = c.nodes.filter((n) => n !== master);
     await c.until(() => others.every((n) => isMasterOf(c, n, replica, 0, 5460)), 2_000, 'promoted without FAIL');
     expect(framesOf(c, BusType.MFSTART)).toHaveLength(0);
@@ -284,7 +284,7 @@ describe('manual failover (in-process cluster, fake clock)', () => {
     const [master] = masters;
     const [replica] = replicas;
     c.clearCounters();
-    replica.engine.startManualFailover('takeover');
+    replica.engine.failover.startManual('takeover');
     expect(replica.state.myself.flags & F.MASTER).toBe(F.MASTER);
     // clusterBumpConfigEpochWithoutConsensus: the greatest epoch of the cluster, and its
     // own (a new one unless it already held the greatest), above the old master's.
@@ -304,8 +304,8 @@ describe('manual failover (in-process cluster, fake clock)', () => {
   it('manual failover: an offset that never catches up times out after 5 s on both sides; writes resume, no election', async () => {
     const { c, masters, master, replica } = await replicaBehind();
     const startedAt = c.now;
-    replica.engine.startManualFailover('default');
-    await c.until(() => replica.engine.manual.state === 'none' && master.engine.manual.state === 'none', 6_000, 'both sides gave up');
+    replica.engine.failover.startManual('default');
+    await c.until(() => replica.engine.failover.manual.state === 'none' && master.engine.failover.manual.state === 'none', 6_000, 'both sides gave up');
     expect(c.now - startedAt).toBeGreaterThan(5_000);
     expect(replica.logs.some((l) => l.includes('Manual failover timed out.'))).toBe(true);
     expect(master.logs.some((l) => l.includes('Manual failover timed out.'))).toBe(true);
