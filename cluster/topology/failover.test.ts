@@ -187,6 +187,41 @@ describe('failover (in-process cluster, fake clock)', () => {
     for (const n of c.nodes) expect(n.state.health).toBe('ok');
   });
 
+  it('failover: an election without a majority expires after max(2 x node_timeout, 2 s) and is retried with a new epoch after twice that', async () => {
+    const nodeTimeout = 2_000;
+    const authTimeout = Math.max(nodeTimeout * 2, 2_000);
+    const { c, masters, replicas } = await cluster3(nodeTimeout, [0]);
+    const [dead, voter, silent] = masters;
+    const [heir] = replicas;
+    const epoch = maxEpoch(c) + 1n;
+    c.kill(dead, 'refused');
+    await c.until(() => (c.view(heir, dead).flags & F.FAIL) !== 0 && (c.view(silent, dead).flags & F.FAIL) !== 0, nodeTimeout * 4, 'FAIL known');
+    // One of the two live masters goes silent: one vote of the two needed.
+    c.net.isolate(silent.cport);
+    const starts: Array<{ at: number; epoch: bigint }> = [];
+    const watch = (): void => {
+      const e = heir.state.currentEpoch;
+      if (heir.engine.failover.election.state === 'voting' && !starts.some((x) => x.epoch === e)) starts.push({ at: c.now, epoch: e });
+    };
+    await c.until(() => starts.length >= 2, authTimeout * 4, 'a second election', watch);
+    expect(starts.map((x) => x.epoch)).toEqual([epoch, epoch + 1n]);
+    // auth_retry_time = 2 x auth_timeout after the first one was scheduled (its start
+    // came 500-1000 ms after that); the second waits its own 500-1000 ms delay too.
+    expect(starts[1].at - starts[0].at).toBeGreaterThan(authTimeout * 2 - 1_000);
+    expect(starts[1].at - starts[0].at).toBeLessThanOrEqual(authTimeout * 2 + 1_100);
+    expect(heir.logs.some((l) => l.includes('failover election: voting -> expired'))).toBe(true);
+    expect(heir.logs.some((l) => l.includes('failover election: expired -> delayed'))).toBe(true);
+    expect(heir.state.myself.flags & F.SLAVE).toBe(F.SLAVE);
+    // The voter said yes once per election: its 2 x node_timeout window had passed.
+    expect(voter.logs.filter((l) => l.includes(`Failover auth granted to ${heir.name}`))).toHaveLength(2);
+
+    // The silent master is back: a later election gets both votes.
+    c.net.heal(silent.cport);
+    await c.until(() => c.nodes.filter((n) => n !== dead).every((n) => isMasterOf(c, n, heir, 0, 5460)), authTimeout * 4, 'the heir wins at last');
+    expect(heir.state.myself.configEpoch).toBeGreaterThan(epoch + 1n);
+    expect(heir.state.myself.configEpoch).toBe(heir.engine.failover.election.authEpoch);
+  });
+
   it('failover: a replica disconnected for longer than the validity factor allows does not fail over; factor 0 lets it', async () => {
     const nodeTimeout = 2_000;
     for (const factor of [10, 0]) {
