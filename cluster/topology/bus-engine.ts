@@ -234,7 +234,11 @@ export class BusEngine {
     this.iteration++;
     // clusterUpdateMyselfFlags: NOFAILOVER follows cluster-replica-no-failover and is
     // announced, so other replicas leave us out of their rank.
-    state.myself.flags = replicaNoFailover ? state.myself.flags | F.NOFAILOVER : state.myself.flags & ~F.NOFAILOVER;
+    const myFlags = replicaNoFailover ? state.myself.flags | F.NOFAILOVER : state.myself.flags & ~F.NOFAILOVER;
+    if (myFlags !== state.myself.flags) {
+      state.myself.flags = myFlags;
+      state.dirty = true;
+    }
     for (const [name, until] of this.blacklist) if (until < now) this.blacklist.delete(name);
 
     this.pfailNodes = 0;

@@ -222,6 +222,22 @@ describe('failover (in-process cluster, fake clock)', () => {
     expect(heir.state.myself.configEpoch).toBe(heir.engine.failover.election.authEpoch);
   });
 
+  it('failover: with cluster-replica-no-failover the replica announces nofailover and never asks for votes; a manual FORCE still works', async () => {
+    const nodeTimeout = 2_000;
+    const { c, masters, replicas } = await cluster3(nodeTimeout, [0]);
+    const [replica] = replicas;
+    replica.settings.replicaNoFailover = true;
+    await c.until(() => masters.every((m) => (c.view(m, replica).flags & F.NOFAILOVER) !== 0), 3_000, 'nofailover known');
+    c.kill(masters[0], 'refused');
+    await c.until(() => (c.view(replica, masters[0]).flags & F.FAIL) !== 0, nodeTimeout * 3, 'master FAIL');
+    await c.tick(3_000);
+    expect(replica.engine.sent.get('auth-req') ?? 0).toBe(0);
+    expect(replica.state.myself.flags & F.SLAVE).toBe(F.SLAVE);
+    replica.engine.failover.startManual('force');
+    const live = c.nodes.filter((n) => n !== masters[0]);
+    await c.until(() => live.every((n) => isMasterOf(c, n, replica, 0, 5460)), 2_000, 'promoted by hand');
+  });
+
   it('failover: a replica disconnected for longer than the validity factor allows does not fail over; factor 0 lets it', async () => {
     const nodeTimeout = 2_000;
     for (const factor of [10, 0]) {
