@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,5 +78,52 @@ describe('replication interop: a kvnetlab replica of a real redis-server 7.0 mas
     const after = fields(text(await call('127.0.0.1', REDIS, ['INFO', 'replication'])));
     expect(after.slave0).toMatch(new RegExp(`port=${TS},state=online,offset=${ts.replication.history.offset},`));
     expect(String(ts.replication.history.offset)).toBe(after.master_repl_offset);
+  });
+});
+
+/**
+ * The other direction (ports 22043 TS master, 22044 Redis replica): redis-server's own
+ * handshake against a kvnetlab master. The transfer itself fails by design (Redis reads
+ * RDB only), but Redis must parse our +FULLRESYNC line and we must parse its REPLCONF and
+ * PSYNC: Redis logs our replid and offset, and our INFO lists it with its listening port.
+ */
+describe('replication interop: a redis-server 7.0 replica of a kvnetlab master', () => {
+  const dirs: string[] = [];
+  let ts: KvNode;
+  let redisPid = 0;
+  const TS = 22043;
+  const REDIS = 22044;
+  beforeAll(async () => {
+    for (let i = 0; i < 2; i++) dirs.push(mkdtempSync(join(tmpdir(), 'kvnetlab-interop-')));
+    ts = new KvNode(defaultConfig({ port: TS, dir: dirs[0], nodeTimeout: 5000 }));
+    await ts.start();
+    await call('127.0.0.1', TS, ['CLUSTER', 'ADDSLOTSRANGE', 0, 16383]);
+    redisPid = spawnDetached(
+      'redis-server',
+      ['--port', String(REDIS), '--cluster-enabled', 'yes', '--save', '', '--appendonly', 'no', '--dir', dirs[1], '--proc-title-template', '{title} --port {port}'],
+      dirs[1],
+      join(dirs[1], 'log'),
+    );
+    await waitFor('redis-server', 10_000, async () => (await callText('127.0.0.1', REDIS, ['PING'])) === 'PONG');
+  }, 30_000);
+  afterAll(async () => {
+    if (redisPid) await stopProcess(redisPid, `--port ${REDIS}`, 3000);
+    await ts?.stop();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('interop: redis-server\'s REPLCONF and PSYNC are understood, and it parses our +FULLRESYNC', async () => {
+    const tsId = ts.cluster.myself.name;
+    await call('127.0.0.1', REDIS, ['CLUSTER', 'MEET', '127.0.0.1', TS]);
+    await waitFor('Redis knows the TS master', 15_000, async () => (await callText('127.0.0.1', REDIS, ['CLUSTER', 'NODES'])).includes(`${tsId} 127.0.0.1:${TS}`));
+    text(await call('127.0.0.1', REDIS, ['CLUSTER', 'REPLICATE', tsId]));
+    await waitFor('a full sync requested', 15_000, async () => ts.replication.feeds.counters.syncFull >= 1);
+    // A fresh Redis replica asks PSYNC with its own replid (not `?`): a partial-sync miss.
+    expect(ts.replication.feeds.counters.syncPartialErr).toBeGreaterThanOrEqual(1);
+    const { replid } = ts.replication.history;
+    await waitFor('Redis logged our FULLRESYNC', 10_000, async () => readFileSync(join(dirs[1], 'log'), 'utf8').includes(`Full resync from master: ${replid}:`));
+    const log = readFileSync(join(dirs[1], 'log'), 'utf8');
+    expect(log).toContain('Master replied to PING, replication can continue...');
+    expect(log).toMatch(/MASTER <-> REPLICA sync: receiving streamed RDB from master/);
   });
 });
