@@ -18,7 +18,7 @@ export interface DispatcherDeps {
   keyLocks?: { readonly busy: boolean; waitForKeys(keys: string[]): Promise<unknown> | undefined };
   /** Replication (cluster/replication): the stream of writes, and the failover write pause. */
   replication?: {
-    propagate(name: string, args: Buffer[], reply: Reply): void;
+    propagate(name: string, args: Buffer[], reply: Reply, clientId: number): void;
     writesPaused(): Promise<void> | undefined;
     /** A replica loading its master's snapshot. */
     readonly loading: boolean;
@@ -76,12 +76,12 @@ export class Dispatcher {
     if (spec.name !== 'asking') client.asking = false;
     if (reply instanceof Promise) {
       return reply.then((r) => {
-        if (repl && isWrite) repl.propagate(spec.name, args, r);
+        if (repl && isWrite) repl.propagate(spec.name, args, r, client.id);
         return this.count(spec.name, started, r);
       });
     }
     // call(): a write that succeeded goes to the replicas, in execution order.
-    if (repl && isWrite) repl.propagate(spec.name, args, reply);
+    if (repl && isWrite) repl.propagate(spec.name, args, reply, client.id);
     return this.count(spec.name, started, reply);
   }
 

@@ -30,9 +30,14 @@ describe('replication: one master, one replica (in-process, real TCP)', () => {
   });
 
   it('replication: offsets agree after writes, and INFO shows the replica online', async () => {
-    for (let i = 0; i < 100; i++) await call('127.0.0.1', pair.masterPort, ['SET', `key:${i}`, `value:${i}`]);
-    const [w] = [await call('127.0.0.1', pair.masterPort, ['WAIT', 1, 2000])];
-    expect(w).toEqual({ t: 'int', v: 1 });
+    const peer = new PeerClient('127.0.0.1', pair.masterPort, 2000);
+    try {
+      const replies = await peer.pipeline([...Array.from({ length: 100 }, (_, i) => ['SET', `key:${i}`, `value:${i}`]), ['WAIT', 1, 2000]], 5000);
+      // WAIT counts the replicas that acknowledged this client's writes (REPLCONF GETACK/ACK).
+      expect(replies[100]).toEqual({ t: 'int', v: 1 });
+    } finally {
+      peer.close();
+    }
     const m = await info(pair.masterPort);
     const r = await info(pair.replicaPort);
     expect(m.role).toBe('master');
@@ -67,5 +72,15 @@ describe('replication: one master, one replica (in-process, real TCP)', () => {
     } finally {
       writer.close();
     }
+  });
+
+  it('replication: a key found expired on the master reaches the replica as a DEL', async () => {
+    const dels = () => pair.replica.stats.commands.get('del')?.calls ?? 0;
+    const before = dels();
+    await call('127.0.0.1', pair.masterPort, ['SET', 'short', 'lived', 'PX', '30']);
+    await new Promise((r) => setTimeout(r, 80));
+    expect(await call('127.0.0.1', pair.masterPort, ['GET', 'short'])).toEqual({ t: 'bulk', v: null });
+    await waitFor('DEL applied on the replica', 5000, async () => dels() === before + 1);
+    expect(pair.replica.db.size()).toBe(pair.master.db.size());
   });
 });
