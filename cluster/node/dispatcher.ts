@@ -7,6 +7,7 @@ import type { ClusterState } from '../topology/state.js';
 import type { NodeServices } from './services.js';
 import type { NodeStats } from './stats.js';
 import { commandKeys, routeCommand } from './routing.js';
+import { F } from '../topology/node-flags.js';
 
 export interface DispatcherDeps {
   registry: CommandRegistry;
@@ -64,6 +65,8 @@ export class Dispatcher {
     }
     const repl = this.deps.replication;
     const isWrite = spec.flags.includes('write');
+    // Writes without keys (FLUSHALL) are not redirected: a replica refuses them (processCommand).
+    if (isWrite && cluster.myself.flags & F.SLAVE) return this.fail(err("READONLY You can't write against a read only replica."));
     if (repl && isWrite) {
       // Manual failover: writes wait until the pause ends (networking.c PAUSE_WRITE).
       const paused = repl.writesPaused();

@@ -19,7 +19,8 @@ describe('replication: one master, one replica (in-process, real TCP)', () => {
     const peer = new PeerClient('127.0.0.1', pair.replicaPort, 2000);
     try {
       await waitFor('k1 on the replica', 5000, async () => pair.replica.db.exists('k1', Date.now()));
-      const [ro, got, hgot, moved] = await peer.pipeline([['READONLY'], ['GET', 'k1'], ['HGET', 'h1', 'f'], ['SET', 'k1', 'no']], 2000);
+      const [ro, got, hgot, moved, flush] = await peer.pipeline([['READONLY'], ['GET', 'k1'], ['HGET', 'h1', 'f'], ['SET', 'k1', 'no'], ['FLUSHALL']], 2000);
+      expect(flush).toEqual({ t: 'error', v: "READONLY You can't write against a read only replica." });
       expect(ro).toEqual({ t: 'status', v: 'OK' });
       expect(got.v?.toString()).toBe('v1');
       expect(hgot.v?.toString()).toBe('x');
