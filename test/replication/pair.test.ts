@@ -84,4 +84,16 @@ describe('replication: one master, one replica (in-process, real TCP)', () => {
     await waitFor('DEL applied on the replica', 5000, async () => dels() === before + 1);
     expect(pair.replica.db.size()).toBe(pair.master.db.size());
   });
+
+  it('replication: an idle link carries a REPLCONF ACK about every second and no stream bytes between PINGs', async () => {
+    const acks = () => pair.master.stats.commands.get('replconf')?.calls ?? 0;
+    const out0 = pair.master.replication.outputBytes;
+    const acks0 = acks();
+    await new Promise((r) => setTimeout(r, 3200));
+    const sent = pair.master.replication.outputBytes - out0;
+    // DESIGN.md anchor: 35 B/s replica->master (ACKs), 1.4 B/s master->replica (a 14-byte PING every 10 s).
+    expect(acks() - acks0).toBeGreaterThanOrEqual(2);
+    expect(acks() - acks0).toBeLessThanOrEqual(5);
+    expect([0, 14]).toContain(sent);
+  });
 });
