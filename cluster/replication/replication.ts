@@ -111,12 +111,22 @@ export class Replication implements ReplicationControl {
   }
 
   /**
-   * A node started from its snapshot continues that history (loadDataFromDisk: the RDB's
-   * repl-id / repl-offset become the cached master), so it can PSYNC partially.
+   * A node started from its snapshot continues that history (server.c loadDataFromDisk).
+   * A replica takes the snapshot's repl-id / repl-offset as its own (the cached master),
+   * so it can PSYNC partially. A master keeps them as its second ID, valid up to
+   * offset + 1, with a backlog starting there, so its replicas can continue with it.
    */
-  restore(replId: string, replOffset: bigint): void {
-    this.history.replid = replId;
-    this.history.offset = Number(replOffset);
+  restore(replId: string, replOffset: bigint, asReplica = true): void {
+    const h = this.history;
+    if (asReplica) {
+      h.replid = replId;
+      h.offset = Number(replOffset);
+    } else {
+      h.replid2 = replId;
+      h.secondReplOffset = Number(replOffset) + 1;
+      h.offset = Number(replOffset);
+      h.createBacklog(this.backlogSize());
+    }
     this.historyValid = true;
   }
 
