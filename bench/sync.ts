@@ -28,6 +28,11 @@ const mib = Number(values.mib);
 const valueSize = Number(values.value);
 const keys = Math.floor((mib * 1024 * 1024) / valueSize);
 
+/** KVNETLAB_CPU_PROF=1: each kvnetlab node writes a V8 CPU profile into its directory's parent's `prof/`. */
+function profile(dir: string): string[] {
+  return process.env.KVNETLAB_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', join(dir, '..', '..', `prof-${process.pid}`)] : [];
+}
+
 interface Proc {
   port: number;
   pid: number;
@@ -48,7 +53,7 @@ async function startNode(kind: 'kvnetlab' | 'redis', port: number, dir: string):
           d,
           join(d, 'log'),
         )
-      : spawnDetached(process.execPath, ['--max-old-space-size=8192', kvnetlabCli(), 'node', '--port', String(port), '--dir', d, '--repl-timeout', '600'], d, join(d, 'log'));
+      : spawnDetached(process.execPath, ['--max-old-space-size=8192', ...profile(d), kvnetlabCli(), 'node', '--port', String(port), '--dir', d, '--repl-timeout', '600'], d, join(d, 'log'));
   await waitFor(`${kind} on ${port}`, 20_000, async () => (await callText('127.0.0.1', port, ['PING'])) === 'PONG');
   return { port, pid };
 }

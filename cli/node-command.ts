@@ -24,7 +24,8 @@ export const nodeCommand = new Command('node')
   .requiredOption('--port <port>', 'client port', portNumber)
   .option('--bus-port <port>', 'cluster bus port (default: port + 10000)', portNumber)
   .option('--host <ip>', 'address to bind', '127.0.0.1')
-  .option('--dir <path>', 'data directory (nodes.conf)', '.')
+  .option('--dir <path>', 'data directory (nodes.conf, snapshot)', '.')
+  .option('--dbfilename <name>', 'snapshot file in --dir, loaded at start, written by SAVE/BGSAVE/SHUTDOWN; "" = no snapshots', 'dump.kvnl')
   .option('--node-timeout <ms>', 'cluster-node-timeout in ms', nonNegativeInt, 15000)
   .option('--announce-host <ip>', 'address announced to clients and peers (a proxy in front of the node)')
   .option('--announce-port <port>', 'client port announced', portNumber)
@@ -38,6 +39,7 @@ export const nodeCommand = new Command('node')
       busPort: o.busPort,
       host: o.host,
       dir: o.dir,
+      dbfilename: o.dbfilename,
       nodeTimeout: o.nodeTimeout,
       announceHost: o.announceHost,
       announcePort: o.announcePort,
@@ -46,13 +48,16 @@ export const nodeCommand = new Command('node')
       replPingReplicaPeriod: o.replPingReplicaPeriod,
       replTimeout: o.replTimeout,
     });
+    // A damaged snapshot throws here (SnapshotError): main.ts prints it and exits 1, nothing listens.
     const node = new KvNode(config, log);
+    node.onExit = (code) => process.exit(code);
     await node.start();
+    // Like Redis with save points: SIGTERM/SIGINT save first (when a dbfilename is set);
+    // if that save fails the node keeps running, as prepareForShutdown does.
     const shutdown = async (signal: string) => {
       log(`received ${signal}, shutting down`);
-      node.saveClusterConfig();
-      await node.stop();
-      process.exit(0);
+      const failure = await node.shutdown({});
+      if (failure) log(`${failure}: still running`);
     };
     process.on('SIGTERM', () => void shutdown('SIGTERM'));
     process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -3,6 +3,7 @@ import { clusterCommands } from './cluster.js';
 import { hashCommands } from './hashes.js';
 import { keyCommands } from './keys.js';
 import { migrateCommands } from './migrate.js';
+import { persistenceCommands } from './persistence.js';
 import { serverCommands } from './server.js';
 import { stringCommands } from './strings.js';
 import { zsetCommands } from './zsets.js';
@@ -18,4 +19,5 @@ export const ALL_COMMAND_FAMILIES: ReadonlyArray<ReadonlyArray<CommandSpec>> = [
   zsetCommands,
   keyCommands,
   replicationCommands,
+  persistenceCommands,
 ];

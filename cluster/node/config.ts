@@ -10,8 +10,10 @@ export interface NodeConfig {
   /** Cluster bus port; Redis' default is port + 10000. */
   busPort: number;
   host: string;
-  /** Holds nodes.conf (and snapshots later). */
+  /** Holds nodes.conf and the snapshot file. */
   dir: string;
+  /** Snapshot file name inside `dir` (Redis' dbfilename); empty: no snapshots (no load, no save on shutdown). */
+  dbfilename: string;
   nodeTimeout: number;
   /** What the node tells others to use: a proxy's address when one fronts it. */
   announceHost: string;
@@ -41,6 +43,7 @@ export function defaultConfig(partial: Partial<NodeConfig> & { port: number }): 
     busPort,
     host: partial.host ?? '127.0.0.1',
     dir: partial.dir ?? '.',
+    dbfilename: partial.dbfilename ?? 'dump.kvnl',
     nodeTimeout: partial.nodeTimeout ?? 15000,
     announceHost: partial.announceHost ?? partial.host ?? '127.0.0.1',
     announcePort: partial.announcePort ?? port,
@@ -86,6 +89,14 @@ export const CONFIG_OPTIONS: Record<string, ConfigOption> = {
   port: { get: (c) => String(c.port) },
   bind: { get: (c) => c.host },
   dir: { get: (c) => c.dir },
+  dbfilename: {
+    get: (c) => c.dbfilename,
+    set: (c, v) => {
+      // config.c isValidDBfilename
+      if (v.includes('/')) throw new Error("dbfilename can't be a path, just a filename");
+      c.dbfilename = v;
+    },
+  },
   'cluster-enabled': { get: () => 'yes' },
   'cluster-config-file': { get: () => 'nodes.conf' },
   'cluster-node-timeout': intOption('nodeTimeout'),

@@ -7,6 +7,7 @@ import type { ClusterState } from '../topology/state.js';
 import type { NodeServices } from './services.js';
 import type { NodeStats } from './stats.js';
 import { commandKeys, routeCommand } from './routing.js';
+import { F } from '../topology/node-flags.js';
 
 export interface DispatcherDeps {
   registry: CommandRegistry;
@@ -18,7 +19,7 @@ export interface DispatcherDeps {
   keyLocks?: { readonly busy: boolean; waitForKeys(keys: string[]): Promise<unknown> | undefined };
   /** Replication (cluster/replication): the stream of writes, and the failover write pause. */
   replication?: {
-    propagate(name: string, args: Buffer[], reply: Reply): void;
+    propagate(name: string, args: Buffer[], reply: Reply, clientId: number): void;
     writesPaused(): Promise<void> | undefined;
     /** A replica loading its master's snapshot. */
     readonly loading: boolean;
@@ -64,6 +65,8 @@ export class Dispatcher {
     }
     const repl = this.deps.replication;
     const isWrite = spec.flags.includes('write');
+    // Writes without keys (FLUSHALL) are not redirected: a replica refuses them (processCommand).
+    if (isWrite && cluster.myself.flags & F.SLAVE) return this.fail(err("READONLY You can't write against a read only replica."));
     if (repl && isWrite) {
       // Manual failover: writes wait until the pause ends (networking.c PAUSE_WRITE).
       const paused = repl.writesPaused();
@@ -76,12 +79,12 @@ export class Dispatcher {
     if (spec.name !== 'asking') client.asking = false;
     if (reply instanceof Promise) {
       return reply.then((r) => {
-        if (repl && isWrite) repl.propagate(spec.name, args, r);
+        if (repl && isWrite) repl.propagate(spec.name, args, r, client.id);
         return this.count(spec.name, started, r);
       });
     }
     // call(): a write that succeeded goes to the replicas, in execution order.
-    if (repl && isWrite) repl.propagate(spec.name, args, reply);
+    if (repl && isWrite) repl.propagate(spec.name, args, reply, client.id);
     return this.count(spec.name, started, reply);
   }
 

@@ -16,6 +16,8 @@ export interface InfoSources {
   replication: () => string[];
   /** Replication counters (INFO stats sync_*, total_net_repl_*). */
   repl: { inputBytes: number; outputBytes: number; feeds: { counters: { syncFull: number; syncPartialOk: number; syncPartialErr: number } } };
+  /** INFO persistence lines (cluster/persistence/saver.ts). */
+  persistence?: () => string[];
 }
 
 /** Redis' section order (server.c genRedisInfoString) and its "default" set. */
@@ -65,7 +67,7 @@ const SECTIONS: Record<string, (s: InfoSources) => string[]> = {
       'maxmemory_policy:noeviction',
     ];
   },
-  persistence: () => ['loading:0', 'async_loading:0', 'rdb_changes_since_last_save:0', 'rdb_bgsave_in_progress:0', 'aof_enabled:0'],
+  persistence: (s) => s.persistence?.() ?? ['loading:0', 'async_loading:0', 'rdb_changes_since_last_save:0', 'rdb_bgsave_in_progress:0', 'aof_enabled:0'],
   stats: (s) => {
     const st = s.stats;
     return [

@@ -18,7 +18,8 @@ import { ClientConnection } from './connection.js';
 import { Dispatcher } from './dispatcher.js';
 import { renderInfo } from './info.js';
 import { Migrator } from './migrate.js';
-import type { MigrateRequest, NodeServices } from './services.js';
+import type { MigrateRequest, NodeServices, ShutdownOptions } from './services.js';
+import { Saver } from '../persistence/saver.js';
 import { closeServer, connectTcp, listenTcp } from './listen.js';
 import { Replication } from '../replication/replication.js';
 import { replicationInfo } from '../replication/info.js';
@@ -52,6 +53,10 @@ export class KvNode implements NodeServices {
   /** The client the master's stream runs as, on a replica (Redis' server.master). */
   private readonly masterClient: ClientState;
   private readonly nodesConfPath: string;
+  /** SAVE/BGSAVE/LASTSAVE/shutdown save; `saver.loaded` is what the start-up load found. */
+  readonly saver: Saver;
+  /** Ends the process after SHUTDOWN; the CLI sets it to process.exit, in-process tests leave it. */
+  onExit: (code: number) => void = () => undefined;
 
   constructor(
     readonly config: NodeConfig,
@@ -101,7 +106,25 @@ export class KvNode implements NodeServices {
       keyLocks: this.migrator,
       replication: this.replication,
     });
+    this.saver = new Saver({
+      db: this.db,
+      path: () => (this.config.dbfilename ? join(this.config.dir, this.config.dbfilename) : undefined),
+      replication: () => this.replicationPosition(),
+      now: () => this.now(),
+      log,
+    });
+    // rdbLoad before serving: a damaged file throws (SnapshotError) and the node never
+    // listens. Expired keys are dropped on a master and kept on a replica, as rdb.c does.
+    const loaded = this.saver.load({ dropExpired: (me.flags & F.SLAVE) === 0 });
+    // The snapshot's replid/offset: a replica PSYNCs from there, a master keeps them as
+    // its second ID so its replicas can continue (replication.ts restore).
+    if (loaded) this.replication.restore(loaded.header.replId, loaded.header.replOffset, (me.flags & F.SLAVE) !== 0);
     this.saveClusterConfig();
+  }
+
+  /** The replication id and offset a snapshot is stamped with (rdbPopulateSaveInfo). */
+  replicationPosition(): { replId: string; replOffset: bigint } {
+    return this.replication.position();
   }
 
   async start(): Promise<void> {
@@ -127,6 +150,7 @@ export class KvNode implements NodeServices {
   }
 
   async stop(): Promise<void> {
+    await this.saver.abortBackground(); // a BGSAVE does not outlive its node (killRDBChild)
     clearInterval(this.expireTimer);
     clearInterval(this.replTimer);
     this.replication.stop();
@@ -216,7 +240,27 @@ export class KvNode implements NodeServices {
       usedMemory: this.db.usedMemoryBytes(),
       replication: () => replicationInfo(this.replication, this.cluster, this.now()),
       repl: this.replication,
+      persistence: () => this.saver.info(),
     });
+  }
+
+  /** server.c prepareForShutdown: stop a BGSAVE, save if asked, write nodes.conf, close, exit. */
+  async shutdown(opts: ShutdownOptions): Promise<string | undefined> {
+    const save = opts.save ?? this.config.dbfilename !== '';
+    await this.saver.abortBackground(); // killRDBChild
+    if (save) {
+      try {
+        this.saver.save();
+      } catch (e) {
+        this.log(`Error trying to save the DB, can't exit: ${(e as Error).message}`);
+        if (!opts.force) return 'ERR Errors trying to SHUTDOWN. Check logs.';
+      }
+    }
+    this.saveClusterConfig();
+    await this.stop();
+    this.log('ready to exit, bye bye');
+    this.onExit(0);
+    return undefined;
   }
 
   migrate(req: MigrateRequest): Promise<Reply> {

@@ -5,6 +5,7 @@ import type { BusEngine } from '../topology/bus-engine.js';
 import type { NodeConfig } from './config.js';
 import type { NodeStats } from './stats.js';
 import type { ReplicationCommands } from '../replication/commands.js';
+import type { Saver } from '../persistence/saver.js';
 
 /** MIGRATE's arguments once parsed (cluster.c migrateCommand). */
 export interface MigrateRequest {
@@ -39,4 +40,18 @@ export interface NodeServices {
   migrate(req: MigrateRequest): Promise<Reply>;
   /** PSYNC, REPLCONF, WAIT (cluster/replication); absent in command unit tests. */
   readonly replication?: ReplicationCommands;
+  /** SAVE, BGSAVE, LASTSAVE and INFO persistence (cluster/persistence/saver.ts). */
+  readonly saver: Saver;
+  /**
+   * SHUTDOWN: save when `save` says so (undefined: when snapshots are on, like Redis
+   * with save points), stop, end the process. Resolves with an error text only when
+   * it cannot go on (the save failed and `force` is not set); otherwise never returns.
+   */
+  shutdown(opts: ShutdownOptions): Promise<string | undefined>;
+}
+
+/** SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE]; NOW changes nothing here (no replicas to wait for yet). */
+export interface ShutdownOptions {
+  save?: boolean;
+  force?: boolean;
 }

@@ -3,7 +3,7 @@ import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { Keyspace } from '../store/keyspace.js';
 import { SortedSet } from '../store/sorted-set.js';
-import { encodeHeader, encodeTrailer, HEADER_BYTES, TRAILER_BYTES } from './format.js';
+import { encodeEntry, encodeHeader, encodeTrailer, EntryPacker, HEADER_BYTES, TRAILER_BYTES } from './format.js';
 import { decodeAll, decodeChunks, entriesView } from './test-kit.js';
 import { startSnapshot } from './writer.js';
 
@@ -181,6 +181,19 @@ describe('snapshot codec: damage is always refused', () => {
         expect(d.error).toBeUndefined();
         const want = entriesView(entries.map(([k, value, expireAt]) => ({ key: k, value, expireAt }))); // the last write of a key wins
         expect(entriesView(d.entries)).toEqual(want);
+      }),
+    );
+  });
+
+  it('codec: the in-place packer writes exactly what encodeEntry does, whatever its target size', () => {
+    fc.assert(
+      fc.property(fc.array(entryArb, { maxLength: 12 }), fc.integer({ min: 1, max: 200 }), (entries, target) => {
+        const p = new EntryPacker(target);
+        for (const [k, v, at] of entries) p.entry(k, v, at);
+        const want = Buffer.concat(entries.flatMap(([k, v, at]) => encodeEntry(k, v, at)));
+        const got = Buffer.concat(p.finish());
+        expect(got.toString('hex')).toBe(want.toString('hex'));
+        expect(p.size).toBe(want.length);
       }),
     );
   });

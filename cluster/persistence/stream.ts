@@ -5,7 +5,7 @@ import { SnapshotError } from './errors.js';
 import type { SnapshotWriter } from './writer.js';
 
 /** Default chunk: enough to amortise a write call, small enough to keep one tick short. */
-export const CHUNK_BYTES = 256 * 1024;
+export const CHUNK_BYTES = 64 * 1024;
 
 /**
  * The writer's chunks as an async iterable, one `next()` per event-loop turn: between two

@@ -2,6 +2,7 @@ import { SnapshotDecoder } from './decoder.js';
 import type { SnapshotError } from './errors.js';
 import type { SnapshotEntry, SnapshotHeader, SnapshotTrailer } from './format.js';
 import type { Value } from '../store/value.js';
+import type { Keyspace } from '../store/keyspace.js';
 
 /** Everything a decoder reported for one input, in a form tests compare with toEqual. */
 export interface Decoded {
@@ -44,4 +45,16 @@ export function entriesView(entries: Iterable<{ key: string; value: Value; expir
   const m = new Map<string, unknown>();
   for (const e of entries) m.set(e.key, { value: valueView(e.value), expireAt: e.expireAt });
   return m;
+}
+
+/** A deep copy of everything stored right now, expired-but-not-reclaimed keys included. */
+export function keyspaceState(db: Keyspace): Map<string, unknown> {
+  const copy: Array<{ key: string; value: Value; expireAt: number | undefined }> = [];
+  for (const [key, e] of db.snapshotView().entries) {
+    const v = e.value;
+    // Hash maps are copied here, zsets by entriesView; Buffers are never changed in place.
+    const value: Value = v.type === 'hash' ? { type: 'hash', value: new Map(v.value) } : v;
+    copy.push({ key, value, expireAt: e.expireAt });
+  }
+  return entriesView(copy);
 }

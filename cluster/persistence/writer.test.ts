@@ -3,22 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { Keyspace } from '../store/keyspace.js';
 import { keyHashSlot } from '../store/slot.js';
 import { SortedSet } from '../store/sorted-set.js';
-import type { Value } from '../store/value.js';
-import { decodeAll, entriesView } from './test-kit.js';
+import { decodeAll, entriesView, keyspaceState } from './test-kit.js';
 import { startSnapshot, type SnapshotWriter } from './writer.js';
 
 const REPLID = 'f'.repeat(40);
-
-/** A deep copy of everything stored right now, expired-but-not-reclaimed keys included. */
-function stateOf(db: Keyspace): Map<string, unknown> {
-  const copy: Array<{ key: string; value: Value; expireAt: number | undefined }> = [];
-  for (const [key, e] of db.snapshotView().entries) {
-    const v = e.value;
-    const value: Value = v.type === 'hash' ? { type: 'hash', value: new Map(v.value) } : v; // zsets are copied by entriesView
-    copy.push({ key, value, expireAt: e.expireAt });
-  }
-  return entriesView(copy);
-}
 
 function drain(w: SnapshotWriter, into: Buffer[], maxBytes = 64): void {
   for (let c = w.next(maxBytes); c; c = w.next(maxBytes)) into.push(c);
@@ -112,7 +100,7 @@ describe('snapshot writer: point in time', () => {
         for (const o of setup) if (o.op !== 'start' && o.op !== 'step') apply(db, o, 0);
         const runs: Array<{ w: SnapshotWriter; want: Map<string, unknown>; out: Buffer[] }> = [];
         const start = () => {
-          const want = stateOf(db);
+          const want = keyspaceState(db);
           runs.push({ w: startSnapshot(db, { replId: REPLID, replOffset: BigInt(runs.length) }), want, out: [] });
         };
         start();

@@ -1,6 +1,6 @@
 import { crc32 } from 'node:zlib';
 import type { EntryView, Keyspace } from '../store/keyspace.js';
-import { encodeEntry, encodeHeader, encodeTrailer, SNAPSHOT_VERSION, type SnapshotHeader } from './format.js';
+import { encodeEntry, encodeHeader, encodeTrailer, EntryPacker, SNAPSHOT_VERSION, type SnapshotHeader } from './format.js';
 
 /** What a writer needs of a keyspace (Keyspace implements it). */
 export type SnapshotSource = Pick<Keyspace, 'observe' | 'snapshotView'>;
@@ -37,6 +37,7 @@ export class SnapshotWriter {
   private crc = 0;
   private written = 0;
   private keyCount = 0;
+  private copied = 0;
 
   constructor(source: SnapshotSource, header: Omit<SnapshotHeader, 'version' | 'createdAt'> & { createdAt?: number }) {
     this.header = { version: SNAPSHOT_VERSION, replId: header.replId, replOffset: header.replOffset, createdAt: header.createdAt ?? Date.now() };
@@ -56,6 +57,14 @@ export class SnapshotWriter {
     return this.keyCount;
   }
 
+  /**
+   * Bytes serialised ahead of the walk because their key was about to change: our
+   * counterpart of Redis' copy-on-write size (INFO current_cow_size, rdb_last_cow_size).
+   */
+  get copiedBytes(): number {
+    return this.copied;
+  }
+
   /** Bytes returned by next() so far. */
   get bytes(): number {
     return this.written;
@@ -68,20 +77,15 @@ export class SnapshotWriter {
    */
   next(maxBytes = 256 * 1024): Buffer | null {
     if (this.state !== 'running') return null;
-    const out: Buffer[] = [];
-    let size = 0;
-    const push = (b: Buffer) => {
-      out.push(b);
-      size += b.length;
-    };
+    const out = new EntryPacker(maxBytes);
     if (!this.headerSent) {
-      push(encodeHeader(this.header));
+      out.raw(encodeHeader(this.header));
       this.headerSent = true;
     }
     let finished = false;
-    while (size < maxBytes) {
+    while (out.size < maxBytes) {
       if (this.pending.length > 0) {
-        for (const b of this.pending) push(b);
+        for (const b of this.pending) out.raw(b);
         this.pending = [];
         continue;
       }
@@ -93,24 +97,25 @@ export class SnapshotWriter {
       const [key, e] = r.value;
       this.cursor = e.seq;
       if (this.early.delete(key)) continue;
-      for (const b of encodeEntry(key, e.value, e.expireAt)) push(b);
+      out.entry(key, e.value, e.expireAt);
       this.keyCount++;
     }
     if (finished) {
       // Nothing left to protect: stop observing before the last bytes go out.
       this.stopObserving();
-      for (const b of this.pending) push(b);
+      for (const b of this.pending) out.raw(b);
       this.pending = [];
     }
-    for (const b of out) this.crc = crc32(b, this.crc) >>> 0;
-    this.written += size;
+    const parts = out.finish();
+    for (const b of parts) this.crc = crc32(b, this.crc) >>> 0;
+    this.written += out.size;
     if (finished) {
       const t = encodeTrailer(this.crc, this.written, this.keyCount);
-      out.push(t);
+      parts.push(t);
       this.written += t.length;
       this.state = 'done';
     }
-    return out.length === 1 ? out[0] : Buffer.concat(out);
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
   }
 
   /** Stops the snapshot (its reader went away); next() returns null from now on. */
@@ -125,7 +130,9 @@ export class SnapshotWriter {
   private beforeWrite(key: string, e: EntryView): void {
     if (e.seq >= this.horizon || e.seq <= this.cursor || this.early.has(key)) return;
     this.early.add(key);
-    this.pending.push(...encodeEntry(key, e.value, e.expireAt));
+    const [fixed, payload] = encodeEntry(key, e.value, e.expireAt);
+    this.pending.push(fixed, payload);
+    this.copied += fixed.length + payload.length;
     this.keyCount++;
   }
 

@@ -76,7 +76,7 @@ export const replicationCommands: CommandSpec[] = [
       const timeout = parseInteger(args[2]);
       if (n === undefined || timeout === undefined) return err('ERR value is not an integer or out of range');
       if (timeout < 0) return err('ERR timeout is negative');
-      return repl.wait(n, timeout);
+      return repl.wait(ctx.client.id, n, timeout);
     },
   }),
 ];

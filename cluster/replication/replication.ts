@@ -55,6 +55,8 @@ export class Replication implements ReplicationControl {
   inputBytes = 0;
   outputBytes = 0;
   private readonly replconf = new Map<number, ReplconfSettings>();
+  /** Per client: the stream offset after its last propagated write (Redis' c->woff), for WAIT. */
+  private readonly writeOffsets = new Map<number, number>();
   /** repl_down_since: 0 until the first link came up, as in replicationSetMaster. */
   private downSinceMs = 0;
   private linkWasUp = false;
@@ -73,6 +75,9 @@ export class Replication implements ReplicationControl {
       now: deps.now,
       log: deps.log,
       countOutput: (n) => (this.outputBytes += n),
+    });
+    deps.db.observe((key, e) => {
+      if (e.expireAt !== undefined && e.expireAt <= deps.now()) this.expired(key);
     });
   }
 
@@ -106,30 +111,56 @@ export class Replication implements ReplicationControl {
   }
 
   /**
-   * A node started from its snapshot continues that history (loadDataFromDisk: the RDB's
-   * repl-id / repl-offset become the cached master), so it can PSYNC partially.
+   * A node started from its snapshot continues that history (server.c loadDataFromDisk).
+   * A replica takes the snapshot's repl-id / repl-offset as its own (the cached master),
+   * so it can PSYNC partially. A master keeps them as its second ID, valid up to
+   * offset + 1, with a backlog starting there, so its replicas can continue with it.
    */
-  restore(replId: string, replOffset: bigint): void {
-    this.history.replid = replId;
-    this.history.offset = Number(replOffset);
+  restore(replId: string, replOffset: bigint, asReplica = true): void {
+    const h = this.history;
+    if (asReplica) {
+      h.replid = replId;
+      h.offset = Number(replOffset);
+    } else {
+      h.replid2 = replId;
+      h.secondReplOffset = Number(replOffset) + 1;
+      h.offset = Number(replOffset);
+      h.createBacklog(this.backlogSize());
+    }
     this.historyValid = true;
   }
 
   // ---- the stream --------------------------------------------------------------
 
   /** After a write command succeeded on this master: its propagated form into the stream. */
-  propagate(name: string, args: Buffer[], reply: Reply): void {
+  propagate(name: string, args: Buffer[], reply: Reply, clientId?: number): void {
     if (this.link) return; // a replica's stream comes from its master only
     const h = this.history;
     if (!h.backlog && this.feeds.replicas.size === 0) return; // replicationFeedSlaves: nobody to feed
     const forms = propagatedForm(name, args, reply, this.deps.now());
     if (forms.length === 0) return;
     this.syncBacklogSize();
-    if (h.needSelect) {
-      h.needSelect = false;
+    for (const f of forms) this.feedCommand(f);
+    if (clientId !== undefined) this.writeOffsets.set(clientId, h.offset);
+  }
+
+  /**
+   * A key found expired is about to be removed (lazily by a command, or by the active
+   * expire cycle): the replicas get a DEL, before the command that found it, as
+   * db.c expireIfNeeded -> propagateDeletion does. Replicas never expire on their own
+   * account in Redis; here they also expire by the same absolute deadlines.
+   */
+  private expired(key: string): void {
+    if (this.link || (!this.history.backlog && this.feeds.replicas.size === 0)) return;
+    this.feedCommand([Buffer.from('DEL'), Buffer.from(key, 'latin1')]);
+  }
+
+  private feedCommand(args: Buffer[]): void {
+    if (this.history.needSelect) {
+      this.history.needSelect = false;
       this.feeds.feed(SELECT_0);
     }
-    for (const f of forms) this.feeds.feed(encodeCommand(f));
+    this.feeds.feed(encodeCommand(args));
   }
 
   /** Holds a normal client's write while a manual failover pauses writes. */
@@ -268,12 +299,13 @@ export class Replication implements ReplicationControl {
 
   clientClosed(clientId: number): void {
     this.replconf.delete(clientId);
+    this.writeOffsets.delete(clientId);
     if (this.feeds.replicas.has(clientId)) this.feeds.drop(clientId);
   }
 
-  /** WAIT numreplicas timeout (replication.c waitCommand). */
-  wait(numReplicas: number, timeoutMs: number): Reply | Promise<Reply> {
-    const target = this.history.offset;
+  /** WAIT numreplicas timeout (replication.c waitCommand): replicas that have this client's writes. */
+  wait(clientId: number, numReplicas: number, timeoutMs: number): Reply | Promise<Reply> {
+    const target = this.writeOffsets.get(clientId) ?? 0;
     const acked = this.feeds.countAcked(target);
     if (acked >= numReplicas || this.feeds.replicas.size === 0) return { t: 'int', v: acked };
     this.feeds.feed(GETACK); // replicationRequestAckFromSlaves, once per event loop in Redis

@@ -70,6 +70,7 @@ export class Keyspace {
   /** Replaced (not cleared) by flush(), so a snapshot walking the old map keeps it intact. */
   private entries = new Map<string, Entry>();
   private readonly observers: BeforeWrite[] = [];
+  private changes = 0;
   private readonly bySlot: Array<Set<string> | undefined> = new Array(SLOT_COUNT);
   private readonly order = new InsertionIndex();
   private readonly expiring: string[] = [];
@@ -111,6 +112,7 @@ export class Keyspace {
    * Redis' setKey does. A key that already exists keeps its scan position.
    */
   set(key: string, value: Value, opts: SetOptions = {}): void {
+    this.changes++;
     let e = this.entries.get(key);
     if (e && this.observers.length > 0) this.notify(key, e);
     if (!e) {
@@ -152,6 +154,7 @@ export class Keyspace {
     const e = this.entries.get(key);
     if (!e) return false;
     if (this.observers.length > 0) this.notify(key, e);
+    this.changes++;
     this.setExpire(key, e, at);
     this.remeasure(key, e);
     return true;
@@ -180,6 +183,7 @@ export class Keyspace {
   }
 
   flush(): void {
+    this.changes += this.entries.size;
     this.entries = new Map();
     this.bySlot.fill(undefined);
     this.order.clear();
@@ -293,6 +297,15 @@ export class Keyspace {
     return { sampled, expired };
   }
 
+  /**
+   * Key changes since this keyspace was made (Redis' server.dirty): sets, TTL changes,
+   * in-place hash/zset changes reported through adjustMemory, deletions and expiries.
+   * INFO's rdb_changes_since_last_save is this minus its value when the last save began.
+   */
+  get dirty(): number {
+    return this.changes;
+  }
+
   /** The estimate of value.ts, summed over all keys; O(1). */
   usedMemoryBytes(): number {
     return this.memory;
@@ -304,7 +317,9 @@ export class Keyspace {
    */
   adjustMemory(key: string, delta: number): void {
     const e = this.entries.get(key);
-    if (!e || delta === 0) return;
+    if (!e) return;
+    this.changes++; // an in-place change, even one that keeps the size
+    if (delta === 0) return;
     e.bytes += delta;
     this.memory += delta;
   }
@@ -359,6 +374,7 @@ export class Keyspace {
 
   private remove(key: string, e: Entry): void {
     if (this.observers.length > 0) this.notify(key, e);
+    this.changes++;
     if (e.expireIdx >= 0) this.dropExpiring(e);
     this.entries.delete(key);
     const set = this.bySlot[e.slot]!;

@@ -33,10 +33,10 @@ describe('replication in a 3P-1R kvnetlab cluster', () => {
     }
     const keys = Array.from({ length: 300 }, (_, i) => `user:${i}`);
     for (const k of keys) await client.set(k, `value-of-${k}`);
-    // WAIT on each master so the replicas have the writes before reading them there.
-    for (const port of cluster.state.nodes.filter((n) => n.role === 'master').map((n) => n.port)) {
-      expect(await call('127.0.0.1', port, ['WAIT', 1, 5000])).toEqual({ t: 'int', v: 1 });
-    }
+    // WAIT on each master connection that wrote, so the replicas have the writes before we read there.
+    const masters = client.nodes('master');
+    expect(masters).toHaveLength(3);
+    expect(await Promise.all(masters.map((m) => m.wait(1, 5000)))).toEqual([1, 1, 1]);
     const values = await Promise.all(keys.map((k) => client.get(k)));
     expect(values).toEqual(keys.map((k) => `value-of-${k}`));
     let replicated = 0;

@@ -19,7 +19,8 @@ describe('replication: one master, one replica (in-process, real TCP)', () => {
     const peer = new PeerClient('127.0.0.1', pair.replicaPort, 2000);
     try {
       await waitFor('k1 on the replica', 5000, async () => pair.replica.db.exists('k1', Date.now()));
-      const [ro, got, hgot, moved] = await peer.pipeline([['READONLY'], ['GET', 'k1'], ['HGET', 'h1', 'f'], ['SET', 'k1', 'no']], 2000);
+      const [ro, got, hgot, moved, flush] = await peer.pipeline([['READONLY'], ['GET', 'k1'], ['HGET', 'h1', 'f'], ['SET', 'k1', 'no'], ['FLUSHALL']], 2000);
+      expect(flush).toEqual({ t: 'error', v: "READONLY You can't write against a read only replica." });
       expect(ro).toEqual({ t: 'status', v: 'OK' });
       expect(got.v?.toString()).toBe('v1');
       expect(hgot.v?.toString()).toBe('x');
@@ -30,9 +31,14 @@ describe('replication: one master, one replica (in-process, real TCP)', () => {
   });
 
   it('replication: offsets agree after writes, and INFO shows the replica online', async () => {
-    for (let i = 0; i < 100; i++) await call('127.0.0.1', pair.masterPort, ['SET', `key:${i}`, `value:${i}`]);
-    const [w] = [await call('127.0.0.1', pair.masterPort, ['WAIT', 1, 2000])];
-    expect(w).toEqual({ t: 'int', v: 1 });
+    const peer = new PeerClient('127.0.0.1', pair.masterPort, 2000);
+    try {
+      const replies = await peer.pipeline([...Array.from({ length: 100 }, (_, i) => ['SET', `key:${i}`, `value:${i}`]), ['WAIT', 1, 2000]], 5000);
+      // WAIT counts the replicas that acknowledged this client's writes (REPLCONF GETACK/ACK).
+      expect(replies[100]).toEqual({ t: 'int', v: 1 });
+    } finally {
+      peer.close();
+    }
     const m = await info(pair.masterPort);
     const r = await info(pair.replicaPort);
     expect(m.role).toBe('master');
@@ -67,5 +73,27 @@ describe('replication: one master, one replica (in-process, real TCP)', () => {
     } finally {
       writer.close();
     }
+  });
+
+  it('replication: a key found expired on the master reaches the replica as a DEL', async () => {
+    const dels = () => pair.replica.stats.commands.get('del')?.calls ?? 0;
+    const before = dels();
+    await call('127.0.0.1', pair.masterPort, ['SET', 'short', 'lived', 'PX', '30']);
+    await new Promise((r) => setTimeout(r, 80));
+    expect(await call('127.0.0.1', pair.masterPort, ['GET', 'short'])).toEqual({ t: 'bulk', v: null });
+    await waitFor('DEL applied on the replica', 5000, async () => dels() === before + 1);
+    expect(pair.replica.db.size()).toBe(pair.master.db.size());
+  });
+
+  it('replication: an idle link carries a REPLCONF ACK about every second and no stream bytes between PINGs', async () => {
+    const acks = () => pair.master.stats.commands.get('replconf')?.calls ?? 0;
+    const out0 = pair.master.replication.outputBytes;
+    const acks0 = acks();
+    await new Promise((r) => setTimeout(r, 3200));
+    const sent = pair.master.replication.outputBytes - out0;
+    // DESIGN.md anchor: 35 B/s replica->master (ACKs), 1.4 B/s master->replica (a 14-byte PING every 10 s).
+    expect(acks() - acks0).toBeGreaterThanOrEqual(2);
+    expect(acks() - acks0).toBeLessThanOrEqual(5);
+    expect([0, 14]).toContain(sent);
   });
 });

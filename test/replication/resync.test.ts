@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, sleep, waitFor } from '../../cluster/launcher/admin.js';
 import { PeerClient } from '../../cluster/node/peer-client.js';
-import { type ReplPair, info, loadSnapshotInto, startPair } from '../support/repl-pair.js';
+import { type ReplPair, info, startPair } from '../support/repl-pair.js';
 
 /** Ports 22011-22012. The dataset: 3000 keys of ~1 KiB plus a hash, a zset and a TTL key. */
 const KEYS = 3000;
@@ -13,7 +13,9 @@ async function fill(port: number, from: number, to: number, value = VALUE): Prom
     for (let i = from; i < to; i += 500) {
       const cmds: Array<Array<string | number>> = [];
       for (let j = i; j < Math.min(to, i + 500); j++) cmds.push(['SET', `key:${j}`, value]);
-      await peer.pipeline(cmds, 10_000);
+      const replies = await peer.pipeline(cmds, 10_000);
+      const errors = replies.filter((r) => r.t === 'error');
+      if (errors.length > 0) throw new Error(`fill: ${JSON.stringify(errors[0])}`);
     }
   } finally {
     peer.close();
@@ -45,9 +47,8 @@ describe('replication: full and partial resynchronization', () => {
   });
 
   it('replication: a replica restarted with its snapshot resyncs partially, with bytes far below the dataset', async () => {
-    const path = pair.saveReplicaSnapshot();
     const before = { ok: await stat(pair.masterPort, 'sync_partial_ok'), full: await stat(pair.masterPort, 'sync_full'), out: await replOut(pair.masterPort) };
-    await pair.restartReplica({ beforeStart: (n) => loadSnapshotInto(n, path) });
+    await pair.restartReplica({ snapshot: true });
     await fill(pair.masterPort, KEYS, KEYS + 10); // written while the replica reconnects
     await caughtUp(pair);
     const sent = (await replOut(pair.masterPort)) - before.out;
@@ -61,7 +62,7 @@ describe('replication: full and partial resynchronization', () => {
 
   it('replication: a replica restarted without a snapshot resyncs fully', async () => {
     const before = { full: await stat(pair.masterPort, 'sync_full'), err: await stat(pair.masterPort, 'sync_partial_err'), out: await replOut(pair.masterPort) };
-    await pair.restartReplica();
+    await pair.restartReplica({ snapshot: false });
     await caughtUp(pair);
     const sent = (await replOut(pair.masterPort)) - before.out;
     expect(await stat(pair.masterPort, 'sync_full')).toBe(before.full + 1);
@@ -84,11 +85,9 @@ describe('replication: full and partial resynchronization', () => {
     await fill(pair.masterPort, 0, 1); // the resize takes effect with the next write
     expect((await info(pair.masterPort)).repl_backlog_size).toBe(String(16 * 1024));
     await caughtUp(pair);
-    const path = pair.saveReplicaSnapshot();
     const before = { full: await stat(pair.masterPort, 'sync_full'), ok: await stat(pair.masterPort, 'sync_partial_ok'), out: await replOut(pair.masterPort) };
-    await pair.replica.stop();
-    await fill(pair.masterPort, 0, 100, 'y'.repeat(1000)); // 100 KB of writes > 16 KiB backlog
-    await pair.restartReplica({ beforeStart: (n) => loadSnapshotInto(n, path) });
+    // 100 KB of writes while the replica is down: more than the 16 KiB backlog holds.
+    await pair.restartReplica({ snapshot: true, whileDown: () => fill(pair.masterPort, 0, 100, 'y'.repeat(1000)) });
     await caughtUp(pair);
     const sent = (await replOut(pair.masterPort)) - before.out;
     expect(await stat(pair.masterPort, 'sync_full')).toBe(before.full + 1);
@@ -107,5 +106,22 @@ describe('replication: full and partial resynchronization', () => {
     await caughtUp(pair);
     expect(await stat(pair.masterPort, 'sync_partial_ok')).toBe(ok + 1);
     expect(pair.replica.db.exists('key:5019', Date.now())).toBe(true);
+  });
+
+  it('replication: a master restarted from its snapshot lets its replica continue partially (replid2)', async () => {
+    await caughtUp(pair);
+    const oldId = (await info(pair.masterPort)).master_replid;
+    const offset = Number((await info(pair.masterPort)).master_repl_offset);
+    await pair.restartMaster();
+    const m = await info(pair.masterPort);
+    expect(m.master_replid2).toBe(oldId);
+    expect(m.second_repl_offset).toBe(String(offset + 1));
+    await waitFor('cluster ok', 10_000, async () => pair.master.cluster.health === 'ok');
+    await fill(pair.masterPort, 6000, 6005);
+    await caughtUp(pair);
+    expect(await stat(pair.masterPort, 'sync_partial_ok')).toBe(1);
+    expect(await stat(pair.masterPort, 'sync_full')).toBe(0);
+    expect((await info(pair.replicaPort)).master_replid).toBe(m.master_replid);
+    expect(pair.replica.db.exists('key:6004', Date.now())).toBe(true);
   });
 });

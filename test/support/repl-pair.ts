@@ -4,16 +4,6 @@ import { join } from 'node:path';
 import { KvNode } from '../../cluster/node/node.js';
 import { type NodeConfig, defaultConfig } from '../../cluster/node/config.js';
 import { call, fields, text, waitFor } from '../../cluster/launcher/admin.js';
-import { loadSnapshotFile, saveSnapshotSync, startSnapshot } from '../../cluster/persistence/index.js';
-
-/**
- * What a node's start-up load does with a snapshot (the persistence helper's Saver, once
- * merged): entries into the keyspace, replid/offset into the replication history.
- */
-export function loadSnapshotInto(node: KvNode, path: string): void {
-  const { header } = loadSnapshotFile(path, (e) => node.db.set(e.key, e.value, { expireAt: e.expireAt }));
-  node.replication.restore(header.replId, header.replOffset);
-}
 
 /**
  * A master owning every slot and one replica of it, as two in-process KvNodes on real
@@ -25,10 +15,14 @@ export interface ReplPair {
   masterPort: number;
   replicaPort: number;
   dirs: string[];
-  /** Stops the replica node (keeping its directory) and starts a new one on the same dir. */
-  restartReplica(opts?: { config?: Partial<NodeConfig>; beforeStart?: (n: KvNode) => void }): Promise<void>;
-  /** Writes the replica's snapshot (stamped with its replid/offset) into its dir. */
-  saveReplicaSnapshot(): string;
+  /**
+   * Stops the replica node and starts a new one on the same dir. With `snapshot` it
+   * SAVEs first (the file carries its replid/offset) and the new node loads it at
+   * start; without, the file is removed and the new node starts empty.
+   */
+  restartReplica(opts: { snapshot: boolean; whileDown?: () => Promise<void> }): Promise<void>;
+  /** SAVE on the master, stop it, start a new master node from the same dir. */
+  restartMaster(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -37,7 +31,7 @@ export const info = async (port: number, section = 'replication'): Promise<Recor
 export async function startPair(masterPort: number, replicaPort: number, extra: Partial<NodeConfig> = {}): Promise<ReplPair> {
   const dirs = [mkdtempSync(join(tmpdir(), 'kvnetlab-repl-m-')), mkdtempSync(join(tmpdir(), 'kvnetlab-repl-r-'))];
   const make = (port: number, dir: string, more: Partial<NodeConfig> = {}) => new KvNode(defaultConfig({ port, dir, nodeTimeout: 5000, ...extra, ...more }));
-  const master = make(masterPort, dirs[0]);
+  let master = make(masterPort, dirs[0]);
   let replica = make(replicaPort, dirs[1]);
   await master.start();
   await replica.start();
@@ -47,23 +41,28 @@ export async function startPair(masterPort: number, replicaPort: number, extra: 
   text(await call('127.0.0.1', replicaPort, ['CLUSTER', 'REPLICATE', master.cluster.myself.name]));
   await waitFor('link up', 10_000, async () => (await info(replicaPort)).master_link_status === 'up');
   const pair: ReplPair = {
-    master,
+    get master() {
+      return master;
+    },
     get replica() {
       return replica;
     },
     masterPort,
     replicaPort,
     dirs,
-    async restartReplica(opts = {}) {
-      await replica.stop();
-      replica = make(replicaPort, dirs[1], opts.config);
-      opts.beforeStart?.(replica);
-      await replica.start();
+    async restartMaster() {
+      master.saver.save();
+      await master.stop();
+      master = make(masterPort, dirs[0]);
+      await master.start();
     },
-    saveReplicaSnapshot() {
-      const path = join(dirs[1], 'dump.kvnl');
-      saveSnapshotSync(path, startSnapshot(replica.db, replica.replication.position()));
-      return path;
+    async restartReplica(opts) {
+      if (opts.snapshot) replica.saver.save();
+      else rmSync(join(dirs[1], replica.config.dbfilename), { force: true });
+      await replica.stop();
+      await opts.whileDown?.();
+      replica = make(replicaPort, dirs[1]);
+      await replica.start();
     },
     async stop() {
       await replica.stop();
