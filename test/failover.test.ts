@@ -1,7 +1,9 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Cluster } from 'ioredis';
 import { startCluster, type TestCluster } from './support/local-cluster.js';
+import { join } from 'node:path';
 import { call, callText, fields, sleep, text, waitFor } from '../cluster/launcher/admin.js';
+import { kvnetlabCli, spawnDetached, stopProcess } from '../cluster/launcher/processes.js';
 
 /**
  * System tests: failover of a real 3P-1R kvnetlab cluster (six `kvnetlab node`
@@ -115,7 +117,7 @@ async function allLiveOk(ports: number[]): Promise<boolean> {
 }
 
 /** A master and its replica (by port), from the replica's view. */
-async function pair(c: TestCluster): Promise<{ master: TestCluster['state']['nodes'][number]; replica: TestCluster['state']['nodes'][number] }> {
+async function pair(c: TestCluster): Promise<{ master: ClusterNodeEntry; replica: ClusterNodeEntry }> {
   const replica = c.state.nodes.find((n) => n.role === 'replica')!;
   const view = await topology(replica.port);
   const masterId = view.find((n) => n.flags.includes('myself'))!.master;
@@ -124,7 +126,11 @@ async function pair(c: TestCluster): Promise<{ master: TestCluster['state']['nod
   return { master, replica };
 }
 
+type ClusterNodeEntry = TestCluster['state']['nodes'][number];
+
 interface KillResult {
+  master: ClusterNodeEntry;
+  replica: ClusterNodeEntry;
   killedAt: number;
   failSeenAt: number;
   promotedAt: number;
@@ -192,11 +198,13 @@ async function killMasterUnderLoad(c: TestCluster, setClient: (cl: Cluster) => v
   await load.stop();
   const { lost, checked } = await load.lost();
   const lastSecond = load.okTimes.filter((t) => t > killedAt - 1_000 && t <= killedAt).length;
-  return { killedAt, failSeenAt, promotedAt, okAt, epochBefore, epochAfter, acked: load.okTimes.length, errors: load.errors, recovered, lost, checked, lastSecond };
+  return { master, replica, killedAt, failSeenAt, promotedAt, okAt, epochBefore, epochAfter, acked: load.okTimes.length, errors: load.errors, recovered, lost, checked, lastSecond };
 }
 
 describe('failover of a 3P-1R kvnetlab cluster under an ioredis write load', () => {
   const clusters: TestCluster[] = [];
+  /** Processes this file restarted itself (`down` knows only the first PIDs). */
+  const restarted: Array<{ pid: number; mark: string }> = [];
   const measured: { kvnetlab?: KillResult; redis?: KillResult } = {};
   let client: Cluster | undefined;
   let load: WriteLoad | undefined;
@@ -207,10 +215,11 @@ describe('failover of a 3P-1R kvnetlab cluster under an ioredis write load', () 
     client = undefined;
   });
   afterAll(async () => {
+    for (const p of restarted) await stopProcess(p.pid, p.mark, 3000);
     for (const c of clusters) await c.stop();
   });
 
-  it('failover: kill -9 of a master under load: its replica is promoted, cluster ok again, ioredis recovers', async () => {
+  it('failover: kill -9 of a master under load: its replica is promoted, cluster ok again, ioredis recovers; restarted, the old master replicates it', async () => {
     const c = await startCluster({ primaries: 3, replicas: 1, basePort: 22101, nodeTimeout: NODE_TIMEOUT });
     clusters.push(c);
     const r = await killMasterUnderLoad(c, (cl) => (client = cl), (l) => (load = l));
@@ -228,7 +237,24 @@ describe('failover of a 3P-1R kvnetlab cluster under an ioredis write load', () 
     // yet sent: at most the writes of the last moments before the kill (1 s is ample on
     // one host: the stream is sent as each write executes).
     expect(r.lost).toBeLessThanOrEqual(r.lastSecond);
-  }, 90_000);
+
+    // The old master restarts from its nodes.conf, still claiming its slots with its old
+    // epoch: told of the newer owner, it turns into the heir's replica and syncs from it.
+    const old = r.master;
+    const pid = spawnDetached(
+      process.execPath,
+      [kvnetlabCli(), 'node', '--port', String(old.port), '--bus-port', String(old.busPort), '--dir', old.dir, '--node-timeout', String(NODE_TIMEOUT), '--host', HOST, '--announce-host', HOST],
+      old.dir,
+      join(old.dir, 'node.log'),
+    );
+    restarted.push({ pid, mark: `--port ${old.port}` });
+    await waitFor('the old master replicates the heir, link up', 30_000, async () => {
+      const me = (await topology(old.port)).find((n) => n.flags.includes('myself'))!;
+      return me.flags.includes('slave') && me.master === r.replica.id && fields(text(await call(HOST, old.port, ['INFO', 'replication']))).master_link_status === 'up';
+    });
+    await waitFor('cluster_state:ok on all six nodes', 10_000, () => allLiveOk(c.state.nodes.map((n) => n.port)), 100);
+    for (const n of c.state.nodes) expect((await topology(n.port)).find((v) => v.id === old.id)!.master).toBe(r.replica.id);
+  }, 120_000);
 
   it('failover: the same kill -9 on a real redis-server 7.0 3P-1R cluster (the anchor, same run)', async () => {
     const c = await startCluster({ primaries: 3, replicas: 1, basePort: 22121, nodeTimeout: NODE_TIMEOUT, redis: true });
