@@ -10,7 +10,9 @@
  * (INFO stats total_net_repl_output_bytes) and MB/s, and the TS/Redis ratio of
  * throughput (target >= 0.5). A benchmark, not a test: it never fails on speed.
  *
- *   npm run bench:sync [-- --mib 128 --value 1024 --systems kvnetlab,redis]
+ * Rounds alternate kvnetlab and Redis so both see the same machine noise; medians.
+ *
+ *   npm run bench:sync [-- --mib 128 --value 1024 --rounds 3 --systems kvnetlab,redis]
  */
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,8 +23,14 @@ import { kvnetlabCli, spawnDetached, stopProcess } from '../cluster/launcher/pro
 import { PeerClient } from '../cluster/node/peer-client.js';
 
 const { values } = parseArgs({
-  options: { mib: { type: 'string', default: '128' }, value: { type: 'string', default: '1024' }, systems: { type: 'string', default: 'kvnetlab,redis' } },
+  options: {
+    mib: { type: 'string', default: '128' },
+    value: { type: 'string', default: '1024' },
+    systems: { type: 'string', default: 'kvnetlab,redis' },
+    rounds: { type: 'string', default: '3' },
+  },
 });
+const rounds = Number(values.rounds);
 const systems = values.systems.split(',');
 const mib = Number(values.mib);
 const valueSize = Number(values.value);
@@ -117,12 +125,19 @@ async function fullSync(kind: 'kvnetlab' | 'redis', ports: [number, number], dir
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'kvnetlab-bench-sync-'));
   try {
-    const none = { seconds: NaN, bytes: NaN };
-    const ts = systems.includes('kvnetlab') ? await fullSync('kvnetlab', [22081, 22082], dir) : none;
-    const rd = systems.includes('redis') ? await fullSync('redis', [22083, 22084], dir) : none;
+    const runs: Record<string, Array<{ seconds: number; bytes: number }>> = { kvnetlab: [], redis: [] };
+    for (let r = 1; r <= rounds; r++) {
+      if (systems.includes('kvnetlab')) runs.kvnetlab.push(await fullSync('kvnetlab', [22081, 22082], join(dir, `round-${r}`)));
+      if (systems.includes('redis')) runs.redis.push(await fullSync('redis', [22083, 22084], join(dir, `round-${r}`)));
+      process.stderr.write(`round ${r}: ${JSON.stringify({ kvnetlab: runs.kvnetlab.at(-1), redis: runs.redis.at(-1) })}\n`);
+    }
+    const median = (xs: Array<{ seconds: number; bytes: number }>) =>
+      xs.length === 0 ? { seconds: NaN, bytes: NaN } : [...xs].sort((a, b) => a.seconds - b.seconds)[Math.floor(xs.length / 2)];
+    const ts = median(runs.kvnetlab);
+    const rd = median(runs.redis);
     const row = (name: string, r: { seconds: number; bytes: number }) =>
       `${name.padEnd(13)} ${r.seconds.toFixed(2).padStart(8)} ${(r.bytes / 1e6).toFixed(1).padStart(10)} ${(r.bytes / 1e6 / r.seconds).toFixed(1).padStart(8)}`;
-    console.log(`\nfull resync, master with ${keys} keys x ${valueSize} B (~${mib} MiB), diskless, uncompressed`);
+    console.log(`\nfull resync, master with ${keys} keys x ${valueSize} B (~${mib} MiB), diskless, uncompressed, median of ${rounds}`);
     console.log('system        seconds   sent MB     MB/s');
     console.log(row('kvnetlab', ts));
     console.log(row('redis-server', rd));

@@ -33,7 +33,8 @@ export function replicationInfo(r: Replication, cluster: ClusterState, nowMs: nu
   const replicas = [...r.feeds.replicas.values()];
   lines.push(`connected_slaves:${replicas.length}`);
   replicas.forEach((s, i) => {
-    const state = s.state === 'wait_ack' ? 'online' : s.state === 'send_bulk' ? 'send_bulk' : s.state === 'online' ? 'online' : 'wait_bgsave';
+    // A diskless replica waiting for its first ACK is already ONLINE in Redis (repl_start_cmd_stream_on_ack).
+    const state = s.state === 'wait_ack' ? 'online' : s.state === 'wait_bgsave_end' ? 'wait_bgsave' : s.state;
     lines.push(`slave${i}:ip=${s.ip},port=${s.listeningPort},state=${state},offset=${s.ackOffset},lag=${Math.floor((nowMs - s.ackTimeMs) / 1000)}`);
   });
   lines.push(

@@ -14,12 +14,15 @@ import { type SnapshotWriter, pipeSnapshot, snapshotChunks } from '../persistenc
  * Redis writes its RDB file to disk. Resolves with the bytes written; rejects when the
  * link closed first.
  */
+/** Bytes per writer step: one event-loop turn each; larger than BGSAVE's, a replica is waiting. */
+const CHUNK = 1 << 20;
+
 export async function sendSnapshot(stream: Duplex, writer: SnapshotWriter, eof: boolean): Promise<number> {
   if (eof) {
     const mark = randomBytes(20).toString('hex');
     const head = Buffer.from(`$EOF:${mark}\r\n`);
     stream.write(head);
-    const { bytes } = await pipeSnapshot(writer, stream);
+    const { bytes } = await pipeSnapshot(writer, stream, { chunkBytes: CHUNK });
     stream.write(mark);
     return head.length + bytes + mark.length;
   }
