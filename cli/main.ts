@@ -2,17 +2,20 @@
 import { Command } from 'commander';
 import { nodeCommand } from './node-command.js';
 import { downCommand, upCommand } from './cluster-commands.js';
+import { proxyCommand } from './proxy-command.js';
 
 /**
  * kvnetlab: one binary, one subcommand per process kind.
  *   node  - a cluster node          up/down - a local cluster
+ *   proxy - one node's measuring proxy
  */
 const program = new Command('kvnetlab')
   .description('measure what maintenance events cost on the network of an in-memory KV cluster')
   .showHelpAfterError()
   .addCommand(nodeCommand)
   .addCommand(upCommand)
-  .addCommand(downCommand);
+  .addCommand(downCommand)
+  .addCommand(proxyCommand);
 
 program.parseAsync(process.argv).catch((e: Error) => {
   process.stderr.write(`kvnetlab: ${e.message}\n`);
