@@ -8,15 +8,15 @@
  *
  *   npm run bench:proxy [-- --rounds 3 --requests 200000 --clients 50 --cpu-prof]
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { parseArgs, promisify } from 'node:util';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { callText, waitFor } from '../cluster/launcher/admin.js';
 import { kvnetlabCli, spawnDetached, stopProcess } from '../cluster/launcher/processes.js';
+import { median, redisBenchmark } from './redis-benchmark.js';
 
-const run = promisify(execFile);
 const { values } = parseArgs({
   options: {
     rounds: { type: 'string', default: '3' },
@@ -33,7 +33,7 @@ const base = Number(values['base-port']);
 const HAPROXY = '/usr/sbin/haproxy';
 
 interface Target {
-  name: 'direct' | 'kvnetlab-proxy' | 'haproxy';
+  name: 'direct' | 'kvnetlab-proxy' | 'haproxy' | 'node-pipe';
   port: number;
   /** The proxy process whose CPU is measured (none for direct). */
   pid?: number;
@@ -46,22 +46,14 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-async function benchmark(port: number, pipeline: number): Promise<Record<string, number>> {
-  const { stdout } = await run('redis-benchmark', ['-p', String(port), '-t', 'set,get', '-n', String(requests), '-c', String(clients), '-P', String(pipeline), '-r', '100000', '-q'], {
-    timeout: 600_000,
-  });
-  const out: Record<string, number> = {};
-  for (const m of stdout.replace(/\r/g, '\n').matchAll(/^(SET|GET): ([\d.]+) requests per second/gm)) out[m[1]] = Number(m[2]);
-  return out;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const benchmark = (port: number, pipeline: number) => redisBenchmark(port, { pipeline, requests, clients });
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'kvnetlab-bench-proxy-'));
   const redisPort = base;
   const oursPort = base + 1;
   const haPort = base + 2;
+  const floorPort = base + 3;
   const haConfig = join(dir, 'haproxy.cfg');
   const stops: Array<() => Promise<unknown>> = [];
   const results = new Map<string, number[]>();
@@ -88,10 +80,14 @@ async function main(): Promise<void> {
     );
     const haPid = spawnDetached(HAPROXY, ['-db', '-f', haConfig], dir, join(dir, 'haproxy.log'));
     stops.push(() => stopProcess(haPid, `-f ${haConfig}`, 3000));
+    const floor = join(dirname(fileURLToPath(import.meta.url)), 'relay-floor.js');
+    const floorPid = spawnDetached(process.execPath, [floor, String(floorPort), String(redisPort), '--relay-port', String(floorPort)], dir, join(dir, 'floor.log'));
+    stops.push(() => stopProcess(floorPid, `--relay-port ${floorPort}`, 3000));
     const targets: Target[] = [
       { name: 'direct', port: redisPort },
       { name: 'kvnetlab-proxy', port: oursPort, pid: oursPid },
       { name: 'haproxy', port: haPort, pid: haPid },
+      { name: 'node-pipe', port: floorPort, pid: floorPid },
     ];
     for (const t of targets) await waitFor(`${t.name} on ${t.port}`, 20_000, async () => (await callText('127.0.0.1', t.port, ['PING'])) === 'PONG');
 
@@ -117,15 +113,17 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   console.log(`\nredis-benchmark -t set,get -n ${requests} -c ${clients} against one redis-server, ${rounds} interleaved rounds, medians (requests/s)`);
-  console.log('pipeline test    direct  kvnetlab-proxy  haproxy  ours/direct  haproxy/direct  ours/haproxy (target >= 1)');
+  console.log('node-pipe: a Node relay that counts nothing (bench/relay-floor.ts): what node:net costs any Node proxy');
+  console.log('pipeline test    direct  kvnetlab-proxy  haproxy  node-pipe  ours/direct  haproxy/direct  pipe/direct  ours/haproxy (target >= 1)');
   for (const pipeline of [1, 16]) {
     for (const test of ['SET', 'GET']) {
       const d = median(results.get(`direct P${pipeline} ${test}`) ?? [0]);
       const o = median(results.get(`kvnetlab-proxy P${pipeline} ${test}`) ?? [0]);
       const h = median(results.get(`haproxy P${pipeline} ${test}`) ?? [0]);
+      const f = median(results.get(`node-pipe P${pipeline} ${test}`) ?? [0]);
       console.log(
-        `P${String(pipeline).padEnd(7)} ${test.padEnd(4)} ${d.toFixed(0).padStart(8)} ${o.toFixed(0).padStart(15)} ${h.toFixed(0).padStart(8)}` +
-          ` ${(o / d).toFixed(3).padStart(12)} ${(h / d).toFixed(3).padStart(15)} ${(o / h).toFixed(3).padStart(13)}`,
+        `P${String(pipeline).padEnd(7)} ${test.padEnd(4)} ${d.toFixed(0).padStart(8)} ${o.toFixed(0).padStart(15)} ${h.toFixed(0).padStart(8)} ${f.toFixed(0).padStart(10)}` +
+          ` ${(o / d).toFixed(3).padStart(12)} ${(h / d).toFixed(3).padStart(15)} ${(f / d).toFixed(3).padStart(12)} ${(o / h).toFixed(3).padStart(13)}`,
       );
     }
   }
@@ -133,7 +131,8 @@ async function main(): Promise<void> {
   for (const pipeline of [1, 16]) {
     const o = median(cpu.get(`kvnetlab-proxy P${pipeline}`) ?? [0]);
     const h = median(cpu.get(`haproxy P${pipeline}`) ?? [0]);
-    console.log(`P${String(pipeline).padEnd(3)} kvnetlab-proxy ${o.toFixed(2)}  haproxy ${h.toFixed(2)}  ours/haproxy ${(o / h).toFixed(2)}`);
+    const f = median(cpu.get(`node-pipe P${pipeline}`) ?? [0]);
+    console.log(`P${String(pipeline).padEnd(3)} kvnetlab-proxy ${o.toFixed(2)}  haproxy ${h.toFixed(2)}  node-pipe ${f.toFixed(2)}  ours/haproxy ${(o / h).toFixed(2)}`);
   }
 }
 
