@@ -31,8 +31,10 @@ export const proxyCommand = new Command('proxy')
   .action(async (o) => {
     const sink: RowSink = o.sink === 'memory' ? new MemorySink() : new JsonLinesSink(o.out);
     const publicAddress = `${o.host}:${o.listenPort}`;
-    const registry = newRegistry('proxy');
-    const metrics = proxyMetrics(registry, o.nodeName ?? publicAddress);
+    // Metrics only when served: the default collectors (GC observer, event-loop delay
+    // histogram) cost CPU on the relay's hot loop.
+    const registry = o.metricsPort ? newRegistry('proxy') : undefined;
+    const metrics = registry ? proxyMetrics(registry, o.nodeName ?? publicAddress) : undefined;
     const proxy = new NodeProxy({
       runId: o.runId,
       nodeName: o.nodeName,
@@ -47,7 +49,7 @@ export const proxyCommand = new Command('proxy')
       setInterval(() => (sink as MemorySink).take('traffic'), 1000).unref();
     }
     const listeners = await listenProxy(proxy, o.host, o.listenPort, o.bus ? (o.listenBusPort ?? o.listenPort + 10000) : undefined);
-    const server = o.metricsPort ? await serveMetrics(registry, o.host, o.metricsPort) : undefined;
+    const server = registry ? await serveMetrics(registry, o.host, o.metricsPort) : undefined;
     log(
       `proxy for ${o.nodeHost}:${o.nodePort} listening on ${o.host}:${listeners.clientPort}` +
         (listeners.busPort ? ` and bus ${listeners.busPort}` : '') +
