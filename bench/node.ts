@@ -6,16 +6,15 @@
  *
  *   npm run bench:node [-- --rounds 3 --requests 200000 --clients 50]
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, promisify } from 'node:util';
+import { parseArgs } from 'node:util';
 import { callText, waitFor } from '../cluster/launcher/admin.js';
 import { kvnetlabCli, spawnDetached, stopProcess } from '../cluster/launcher/processes.js';
+import { median, redisBenchmark } from './redis-benchmark.js';
 
-const run = promisify(execFile);
 const { values } = parseArgs({
   options: {
     rounds: { type: 'string', default: '3' },
@@ -53,16 +52,7 @@ async function startTarget(name: Target['name'], port: number, dir: string): Pro
 }
 
 /** rps per test from `redis-benchmark -q --csv`-free quiet output: "SET: 123.45 requests per second, ...". */
-async function benchmark(port: number, pipeline: number): Promise<Record<string, number>> {
-  const { stdout } = await run('redis-benchmark', ['-p', String(port), '-t', 'set,get', '-n', String(requests), '-c', String(clients), '-P', String(pipeline), '-r', '100000', '-q'], {
-    timeout: 300_000,
-  });
-  const out: Record<string, number> = {};
-  for (const m of stdout.replace(/\r/g, '\n').matchAll(/^(SET|GET): ([\d.]+) requests per second/gm)) out[m[1]] = Number(m[2]);
-  return out;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const benchmark = (port: number, pipeline: number) => redisBenchmark(port, { pipeline, requests, clients });
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'kvnetlab-bench-'));

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { down, up } from '../cluster/launcher/up.js';
 import { nonNegativeInt, portNumber, positiveInt } from './options.js';
 
@@ -16,6 +16,9 @@ export const upCommand = new Command('up')
   .option('--dir <path>', 'where node data, logs and the state file go', 'run/cluster')
   .option('--redis', 'start real redis-server processes instead of kvnetlab nodes', false)
   .option('--timeout <ms>', 'how long to wait for the cluster to form', positiveInt, 60000)
+  .option('--no-proxy', 'no measuring proxy: nodes listen on the public ports themselves')
+  .addOption(new Option('--proxy-sink <kind>', "where the proxies' rows go").choices(['jsonl', 'memory']).default('jsonl'))
+  .option('--proxy-metrics-port <port>', 'proxy i serves Prometheus /metrics on this port + i', portNumber)
   .action(async (o) => {
     const state = await up({
       primaries: o.primaries,
@@ -26,12 +29,22 @@ export const upCommand = new Command('up')
       host: o.host,
       bind: o.bind,
       redis: o.redis,
+      proxy: o.proxy,
+      proxySink: o.proxySink,
+      proxyMetricsBasePort: o.proxyMetricsPort,
       timeoutMs: o.timeout,
       progress,
     });
     process.stdout.write(`cluster is up (${state.kind}, state file ${o.dir}/cluster.json):\n`);
     for (const n of state.nodes) {
       process.stdout.write(`  ${n.role.padEnd(7)} ${state.host}:${n.port} bus ${n.busPort}  id ${n.id}  pid ${n.pid}\n`);
+    }
+    for (const p of state.proxies) {
+      const node = state.nodes.find((n) => n.port === p.port)!;
+      process.stdout.write(
+        `  proxy   ${state.host}:${p.port} -> node port ${node.nodePort}, bus ${p.busPort} -> ${node.nodeBusPort}  pid ${p.pid}` +
+          (p.out ? `  rows ${p.out}` : '') + (p.metricsPort ? `  /metrics :${p.metricsPort}` : '') + '\n',
+      );
     }
     if (!o.foreground) {
       process.stdout.write(`stop it with: kvnetlab down --dir ${o.dir}\n`);

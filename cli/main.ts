@@ -5,11 +5,13 @@ import { downCommand, upCommand } from './cluster-commands.js';
 import { collectorCommand } from './collector-command.js';
 import { sqlCommand } from './sql-command.js';
 import { loadgenCommand } from './loadgen-command.js';
+import { proxyCommand } from './proxy-command.js';
 
 /**
  * kvnetlab: one binary, one subcommand per process kind.
  *   node  - a cluster node          up/down - a local cluster
  *   collector - owns the chDB telemetry store   sql - ad-hoc SQL on the store
+ *   proxy - one node's measuring proxy
  */
 const program = new Command('kvnetlab')
   .description('measure what maintenance events cost on the network of an in-memory KV cluster')
@@ -19,7 +21,8 @@ const program = new Command('kvnetlab')
   .addCommand(downCommand)
   .addCommand(collectorCommand)
   .addCommand(sqlCommand)
-  .addCommand(loadgenCommand);
+  .addCommand(loadgenCommand)
+  .addCommand(proxyCommand);
 
 program.parseAsync(process.argv).catch((e: Error) => {
   process.stderr.write(`kvnetlab: ${e.message}\n`);

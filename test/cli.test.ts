@@ -91,7 +91,9 @@ describe('kvnetlab CLI', () => {
     });
     const pid = spawnDetached(
       process.execPath,
-      [kvnetlabCli(), 'node', '--port', String(victim.port), '--dir', victim.dir, '--node-timeout', '3000'],
+      // Behind its proxy (up's default) it listens on its internal ports and announces the proxy's.
+      [kvnetlabCli(), 'node', '--port', String(victim.nodePort), '--bus-port', String(victim.nodeBusPort), '--dir', victim.dir, '--node-timeout', '3000',
+        '--announce-host', '127.0.0.1', '--announce-port', String(victim.port), '--announce-bus-port', String(victim.busPort)],
       victim.dir,
       join(victim.dir, 'node.log'),
     );
@@ -108,7 +110,7 @@ describe('kvnetlab CLI', () => {
         return true;
       });
     } finally {
-      await stopProcess(pid, `--port ${victim.port}`);
+      await stopProcess(pid, `--port ${victim.nodePort}`);
     }
     const down = await cli(['down', '--dir', dir]);
     expect(down.code).toBe(0);

@@ -11,7 +11,8 @@ async function idleBusRate(redis: boolean, basePort: number): Promise<{ perNode:
   try {
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     const pids = new Set(cluster.state.nodes.map((n) => n.pid));
-    const busPorts = new Set(cluster.state.nodes.map((n) => n.busPort));
+    // Behind proxies a node dials its peers' public bus ports and accepts on its own internal one.
+    const busPorts = new Set(cluster.state.nodes.flatMap((n) => [n.busPort, n.nodeBusPort]));
     const before = sampleSockets();
     const t0 = Date.now();
     await new Promise((r) => setTimeout(r, IDLE_MS));

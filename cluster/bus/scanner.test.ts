@@ -112,4 +112,26 @@ describe('bus frame scanner', () => {
     expect(t.bytes).toEqual(new Map([[UNFRAMED_TYPE, 10]]));
     expect(t.frames).toEqual([]);
   });
+
+  it('bus: the scanner reports each frame\'s sender and port, however the stream is cut', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...frames), { minLength: 1, maxLength: 8 }).chain((fs) => {
+          const stream = Buffer.concat(fs);
+          return fc.tuple(fc.constant(fs), fc.constant(stream), cutsOf(stream.length));
+        }),
+        ([fs, stream, cuts]) => {
+          const seen: Array<[string, number]> = [];
+          const s = new BusFrameScanner({ onSegment: () => undefined, onSender: (name, port) => seen.push([name, port]) });
+          let prev = 0;
+          for (const c of [...cuts, stream.length]) {
+            s.write(stream.subarray(prev, c));
+            prev = c;
+          }
+          expect(seen).toEqual(fs.map((f) => [f.subarray(40, 80).toString('latin1'), f.readUInt16BE(10)]));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
 });

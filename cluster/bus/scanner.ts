@@ -12,7 +12,7 @@
  * bytes written (after end()). After a bad prefix (signature, totlen out of limits) the
  * stream cannot be framed any more: every further byte is reported as UNFRAMED_TYPE.
  */
-import { FRAME_PREFIX_LEN, TYPE_PREFIX_LEN, UNFRAMED_TYPE } from './constants.js';
+import { FRAME_PREFIX_LEN, HDR, NODE_NAME_LEN, TYPE_PREFIX_LEN, UNFRAMED_TYPE } from './constants.js';
 import type { BusProtocolError } from './errors.js';
 import { checkFramePrefix, type FrameLimits, type ResolvedLimits, resolveLimits } from './frame-prefix.js';
 
@@ -23,7 +23,15 @@ export interface BusScanHandlers {
   onFrame?(type: number, totlen: number): void;
   /** The stream stopped being a bus stream (reported once). */
   onError?(err: BusProtocolError): void;
+  /**
+   * The sender name (clusterMsg.sender, 40 hex chars at offset 40) and announced client
+   * port (offset 10) of a frame, once its first 80 bytes have passed. Only frames of at
+   * least 80 bytes report it. The 40 bytes are copied as they pass, never held back.
+   */
+  onSender?(sender: string, port: number): void;
 }
+
+const SENDER_END = HDR.sender + NODE_NAME_LEN;
 
 export class BusFrameScanner {
   private readonly limits: ResolvedLimits;
@@ -34,6 +42,9 @@ export class BusFrameScanner {
   /** Bytes of the current frame not yet seen, once its type is known. */
   private remaining = 0;
   private broken = false;
+  /** The sender field of the current frame, filled as its bytes pass (onSender only). */
+  private readonly sender = new Uint8Array(NODE_NAME_LEN);
+  private port = 0;
 
   constructor(
     private readonly handlers: BusScanHandlers,
@@ -78,16 +89,28 @@ export class BusFrameScanner {
         }
         if (this.headLen < TYPE_PREFIX_LEN) continue; // chunk exhausted
         this.type = (this.head[12] << 8) | this.head[13];
+        this.port = (this.head[10] << 8) | this.head[11];
         this.remaining = this.totlen - TYPE_PREFIX_LEN; // >= 2: totlen >= 16
         carried = this.headLen;
         this.headLen = 0;
       }
       const take = Math.min(this.remaining, n - pos);
+      if (this.handlers.onSender) this.copySender(chunk, pos, take);
       this.remaining -= take;
       pos += take;
       this.handlers.onSegment(this.type, carried + take);
       if (this.remaining === 0) this.handlers.onFrame?.(this.type, this.totlen);
     }
+  }
+
+  /** Copies the part of chunk[pos, pos+take) that lies in the frame's sender field. */
+  private copySender(chunk: Uint8Array, pos: number, take: number): void {
+    const start = this.totlen - this.remaining; // frame offset of chunk[pos]
+    if (start >= SENDER_END || start + take <= HDR.sender || this.totlen < SENDER_END) return;
+    const from = Math.max(start, HDR.sender);
+    const to = Math.min(start + take, SENDER_END);
+    this.sender.set(chunk.subarray(pos + from - start, pos + to - start), from - HDR.sender);
+    if (to === SENDER_END) this.handlers.onSender!(Buffer.from(this.sender).toString('latin1'), this.port);
   }
 
   /** End of stream: held bytes of an unfinished frame start are reported as unframed. */

@@ -6,15 +6,33 @@ export interface LocalClusterState {
   kind: 'kvnetlab' | 'redis';
   startedAt: string;
   host: string;
+  /** run_id of the proxies' rows (absent without proxies). */
+  runId?: string;
   nodes: Array<{
     id: string;
     role: 'master' | 'replica';
+    /** The public client and bus ports: the proxy's when proxies run, else the node's own. */
     port: number;
     busPort: number;
+    /** Where the node itself listens (equal to port/busPort without proxies). */
+    nodePort: number;
+    nodeBusPort: number;
     pid: number;
     dir: string;
     /** A string that must appear in /proc/<pid>/cmdline, so a reused PID is never killed. */
     cmdlineMark: string;
+  }>;
+  /** One proxy process per node (proxy/README.md), stopped by `down` after the nodes. */
+  proxies: Array<{
+    /** The public client port it listens on (its node's `port`). */
+    port: number;
+    busPort: number;
+    pid: number;
+    cmdlineMark: string;
+    /** Its traffic rows (--sink jsonl), its log, its /metrics port if any. */
+    out?: string;
+    log: string;
+    metricsPort?: number;
   }>;
 }
 

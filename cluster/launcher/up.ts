@@ -2,6 +2,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { GiveUp, call, callText, fields, waitFor } from './admin.js';
 import { isAlive, kvnetlabCli, spawnDetached, stopProcess } from './processes.js';
+import { nodePortOf, spawnProxy } from './proxies.js';
 import { type LocalClusterState, readState, writeState } from './state-file.js';
 
 export interface UpOptions {
@@ -16,6 +17,12 @@ export interface UpOptions {
   bind?: string;
   /** Start real redis-server processes instead of kvnetlab nodes. */
   redis: boolean;
+  /** Put a measuring proxy in front of every node (default true; `--no-proxy`). */
+  proxy?: boolean;
+  /** Where the proxies' rows go (default jsonl: <dir>/proxy-<port>/traffic.jsonl). */
+  proxySink?: 'jsonl' | 'memory';
+  /** Proxy i serves /metrics on this port + i. */
+  proxyMetricsBasePort?: number;
   /** Progress lines (the CLI prints them; tests collect them). */
   progress: (line: string) => void;
   timeoutMs: number;
@@ -54,58 +61,81 @@ export async function up(o: UpOptions): Promise<LocalClusterState> {
   if (o.primaries < 1 || o.replicas < 0) throw new UpError('BAD_TOPOLOGY', 'need --primaries >= 1 and --replicas >= 0');
   const dir = resolve(o.dir);
   const previous = readState(dir);
-  if (previous && previous.nodes.some((n) => isAlive(n.pid, n.cmdlineMark))) {
+  if (previous && [...previous.nodes, ...(previous.proxies ?? [])].some((n) => isAlive(n.pid, n.cmdlineMark))) {
     throw new UpError('ALREADY_UP', `a cluster started from ${dir} is still running: run "kvnetlab down --dir ${o.dir}" first`);
   }
   const bind = o.bind ?? o.host;
   const total = o.primaries * (1 + o.replicas);
+  const withProxy = o.proxy ?? true;
   const ports = Array.from({ length: total }, (_, i) => o.basePort + i);
   const started: LocalClusterState['nodes'] = [];
-  const state: LocalClusterState = { kind: o.redis ? 'redis' : 'kvnetlab', startedAt: new Date().toISOString(), host: o.host, nodes: started };
+  const proxies: LocalClusterState['proxies'] = [];
+  const startedAt = new Date().toISOString();
+  const state: LocalClusterState = {
+    kind: o.redis ? 'redis' : 'kvnetlab',
+    startedAt,
+    host: o.host,
+    runId: withProxy ? `up-${startedAt}` : undefined,
+    nodes: started,
+    proxies,
+  };
 
   // `up` always forms a fresh cluster: data of a stopped earlier one (its nodes.conf
   // would make the nodes rejoin their old cluster) is removed first.
   for (const old of previous?.nodes ?? []) rmSync(old.dir, { recursive: true, force: true });
   for (const port of ports) rmSync(join(dir, `node-${port}`), { recursive: true, force: true });
+  for (const old of previous?.proxies ?? []) rmSync(join(dir, `proxy-${old.port}`), { recursive: true, force: true });
 
   try {
-    for (const port of ports) {
+    for (const [i, port] of ports.entries()) {
       const nodeDir = join(dir, `node-${port}`);
       mkdirSync(nodeDir, { recursive: true });
       const busPort = port + 10000;
-      const mark = `--port ${port}`;
+      // With proxies the node listens on an internal port and announces the proxy's
+      // (cluster.c: myport/cport/myip in every bus header and gossip entry; replicas
+      // connect to the announced port too), so every byte passes one proxy.
+      const nodePort = nodePortOf(o.basePort, total, i, withProxy);
+      const nodeBusPort = nodePort + 10000;
+      const mark = `--port ${nodePort}`;
       let pid: number;
       if (o.redis) {
         pid = spawnDetached('redis-server', [
-          '--port', String(port), '--bind', bind, '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf',
-          '--cluster-node-timeout', String(o.nodeTimeout), '--cluster-announce-ip', o.host, '--dir', nodeDir,
-          '--save', '', '--appendonly', 'no', '--daemonize', 'no',
+          '--port', String(nodePort), '--cluster-port', String(nodeBusPort), '--bind', bind, '--cluster-enabled', 'yes',
+          '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(o.nodeTimeout), '--cluster-announce-ip', o.host,
+          '--cluster-announce-port', String(port), '--cluster-announce-bus-port', String(busPort),
+          // REPLCONF listening-port: what the master shows for this replica (INFO replication).
+          '--replica-announce-port', String(port),
+          '--dir', nodeDir, '--save', '', '--appendonly', 'no', '--daemonize', 'no',
           // Redis rewrites its process title; keep `--port N` in it so `down` can
           // tell this process from an unrelated one that got the same PID.
           '--proc-title-template', '{title} --port {port}',
         ], nodeDir, join(nodeDir, 'node.log'));
       } else {
         pid = spawnDetached(process.execPath, [
-          kvnetlabCli(), 'node', '--port', String(port), '--bus-port', String(busPort), '--dir', nodeDir,
+          kvnetlabCli(), 'node', '--port', String(nodePort), '--bus-port', String(nodeBusPort), '--dir', nodeDir,
           '--node-timeout', String(o.nodeTimeout), '--host', bind, '--announce-host', o.host,
+          '--announce-port', String(port), '--announce-bus-port', String(busPort),
         ], nodeDir, join(nodeDir, 'node.log'));
       }
-      started.push({ id: '', role: 'master', port, busPort, pid, dir: nodeDir, cmdlineMark: mark });
+      started.push({ id: '', role: 'master', port, busPort, nodePort, nodeBusPort, pid, dir: nodeDir, cmdlineMark: mark });
     }
     writeState(dir, state);
-    o.progress(`started ${total} ${o.redis ? 'redis-server' : 'kvnetlab node'} processes on ports ${ports[0]}-${ports[ports.length - 1]}`);
+    o.progress(
+      `started ${total} ${o.redis ? 'redis-server' : 'kvnetlab node'} processes on ports ${started[0].nodePort}-${started[total - 1].nodePort}`,
+    );
 
     for (const n of started) {
-      await waitFor(`node on port ${n.port} to answer PING`, o.timeoutMs, async () => {
-        if (!isAlive(n.pid, n.cmdlineMark)) throw new GiveUp(`node on port ${n.port} exited; see ${n.dir}/node.log`);
+      await waitFor(`node on port ${n.nodePort} to answer PING`, o.timeoutMs, async () => {
+        if (!isAlive(n.pid, n.cmdlineMark)) throw new GiveUp(`node on port ${n.nodePort} exited; see ${n.dir}/node.log`);
         // Only our process counts: a foreign server already on this port would answer PING
         // too, and must never be configured (both kvnetlab and Redis report process_id).
-        const info = fields(await callText(o.host, n.port, ['INFO', 'server']));
-        if (Number(info.process_id) !== n.pid) throw new GiveUp(`port ${n.port} is served by another process (pid ${info.process_id})`);
+        const info = fields(await callText(o.host, n.nodePort, ['INFO', 'server']));
+        if (Number(info.process_id) !== n.pid) throw new GiveUp(`port ${n.nodePort} is served by another process (pid ${info.process_id})`);
         return true;
       });
-      n.id = await callText(o.host, n.port, ['CLUSTER', 'MYID']);
+      n.id = await callText(o.host, n.nodePort, ['CLUSTER', 'MYID']);
     }
+    if (withProxy) await startProxies(o, dir, bind, state);
 
     const masters = started.slice(0, o.primaries);
     const replicas = started.slice(o.primaries);
@@ -148,7 +178,7 @@ export async function up(o: UpOptions): Promise<LocalClusterState> {
     return state;
   } catch (e) {
     // Leave nothing running behind a failed start.
-    for (const n of started) await stopProcess(n.pid, n.cmdlineMark, 2000);
+    for (const n of [...started, ...proxies]) await stopProcess(n.pid, n.cmdlineMark, 2000);
     throw e;
   }
 }
@@ -167,5 +197,37 @@ export async function down(dirOption: string, progress: (line: string) => void):
     if (outcome !== 'gone') stopped++;
     progress(`node ${n.port} (pid ${n.pid}): ${outcome}`);
   }
+  // Proxies last: the nodes' closing connections are counted and flushed (SIGTERM flushes).
+  for (const p of state.proxies ?? []) {
+    const outcome = await stopProcess(p.pid, p.cmdlineMark);
+    if (outcome !== 'gone') stopped++;
+    progress(`proxy ${p.port} (pid ${p.pid}): ${outcome}`);
+  }
   return stopped;
+}
+
+/** One proxy per node on the node's public ports; ready when a PING through it reaches that node. */
+async function startProxies(o: UpOptions, dir: string, bind: string, state: LocalClusterState): Promise<void> {
+  const nodeHost = bind === '0.0.0.0' ? '127.0.0.1' : bind;
+  for (const [i, n] of state.nodes.entries()) {
+    const proxyDir = join(dir, `proxy-${n.port}`);
+    mkdirSync(proxyDir, { recursive: true });
+    state.proxies.push(
+      spawnProxy({
+        host: nodeHost, bind, port: n.port, nodePort: n.nodePort, nodeId: n.id, runId: state.runId!, dir: proxyDir,
+        sink: o.proxySink ?? 'jsonl', metricsPort: o.proxyMetricsBasePort === undefined ? undefined : o.proxyMetricsBasePort + i,
+      }),
+    );
+  }
+  writeState(dir, state);
+  for (const [i, n] of state.nodes.entries()) {
+    const p = state.proxies[i];
+    await waitFor(`proxy on port ${p.port} to relay PING`, o.timeoutMs, async () => {
+      if (!isAlive(p.pid, p.cmdlineMark)) throw new GiveUp(`proxy on port ${p.port} exited; see ${p.log}`);
+      const info = fields(await callText(o.host, n.port, ['INFO', 'server']));
+      if (Number(info.process_id) !== n.pid) throw new GiveUp(`port ${n.port} is served by another process (pid ${info.process_id})`);
+      return true;
+    });
+  }
+  o.progress(`started ${state.proxies.length} proxies on ports ${state.proxies[0].port}-${state.proxies[state.proxies.length - 1].port} (+10000 bus)`);
 }

@@ -1,0 +1,142 @@
+import { BusFrameScanner } from '../cluster/bus/scanner.js';
+import type { Channel } from '../telemetry/rows.js';
+import type { Link } from './link.js';
+import { busMsgName, type DirIndex, type ListenerKind, RECEIVED, SENT } from './names.js';
+import { RespSniffer } from './resp-sniffer.js';
+import { Tally } from './tally.js';
+
+/**
+ * One proxied connection and what the proxy knows about it. Client-port connections
+ * start `undecided` and become `replication` at the first REPLCONF / PSYNC / SYNC, or
+ * `client` at the first other command (replication.c syncWithMaster sends only PING and
+ * AUTH before REPLCONF). Bytes counted while undecided are held, not flushed, so they
+ * end up under the channel decided later. Bus-port connections are `bus` from the start.
+ *
+ *   undecided ──REPLCONF/PSYNC/SYNC──> replication
+ *       └──────other command, close, timeout──> client
+ */
+export type SessionState = 'undecided' | 'client' | 'replication' | 'bus';
+
+const LEGAL: Record<SessionState, readonly SessionState[]> = {
+  undecided: ['client', 'replication'],
+  client: [],
+  replication: [],
+  bus: [],
+};
+
+/** What a session needs from its proxy (narrow, STYLE.md 9). */
+export interface SessionEnv {
+  now(): number;
+  bucketOf(ms: number): number;
+  /** A peer's bus header said: sender `name` announces client port `port`. */
+  learnPeer(ip: string, port: number, name: string): void;
+  /** The node's own bus header said its name. */
+  learnNode(name: string): void;
+  log(line: string): void;
+}
+
+const HANDSHAKE_PREFIX = new Set(['PING', 'AUTH']);
+const REPLICATION_COMMANDS = new Set(['REPLCONF', 'PSYNC', 'SYNC']);
+
+export class Session {
+  state: SessionState;
+  readonly tally = new Tally();
+  readonly openedAt: number;
+  closed = false;
+  link?: Link;
+  /** Bus: the sender name in the peer's frames. */
+  peerName?: string;
+  /** Replication: REPLCONF listening-port / ip-address. */
+  replicaPort?: number;
+  replicaIp?: string;
+  private sniffer?: RespSniffer;
+  private downScanner?: BusFrameScanner;
+  private upScanner?: BusFrameScanner;
+
+  constructor(
+    readonly kind: ListenerKind,
+    /** The downstream's ip and port. */
+    readonly peerIp: string,
+    readonly peerPort: number,
+    private readonly env: SessionEnv,
+  ) {
+    this.openedAt = env.now();
+    this.state = kind === 'bus' ? 'bus' : 'undecided';
+    if (kind === 'bus') {
+      this.downScanner = this.scanner(RECEIVED, (name, port) => {
+        if (this.peerName === undefined) {
+          this.peerName = name;
+          env.learnPeer(peerIp, port, name);
+        }
+      });
+      this.upScanner = this.scanner(SENT, (name) => env.learnNode(name));
+    } else {
+      this.sniffer = new RespSniffer({ onCommand: (args) => this.onCommand(args), onMalformed: () => this.decide('client') });
+    }
+  }
+
+  get peerAddress(): string {
+    return `${this.peerIp}:${this.peerPort}`;
+  }
+
+  get channel(): Channel {
+    return this.state === 'undecided' || this.state === 'client' ? 'client' : this.state;
+  }
+
+  /** Bytes read from downstream (the node receives them). */
+  fromDown(chunk: Buffer): void {
+    if (this.downScanner) return this.downScanner.write(chunk);
+    this.tally.add(this.env.bucketOf(this.env.now()), RECEIVED, '', chunk.length, 0);
+    if (this.sniffer) this.sniffer.write(chunk);
+  }
+
+  /** Bytes read from upstream (the node sent them). */
+  fromUp(chunk: Buffer): void {
+    if (this.upScanner) return this.upScanner.write(chunk);
+    this.tally.add(this.env.bucketOf(this.env.now()), SENT, '', chunk.length, 0);
+  }
+
+  /** Both sides closed: bytes a scanner still held (a frame cut short) count as unknown. */
+  close(): void {
+    this.downScanner?.end();
+    this.upScanner?.end();
+    this.closed = true;
+    if (this.state === 'undecided') this.decide('client');
+  }
+
+  transition(to: SessionState): void {
+    if (!LEGAL[this.state].includes(to)) throw new Error(`session ${this.peerAddress}: illegal transition ${this.state} -> ${to}`);
+    this.env.log(`${this.kind} connection ${this.peerAddress}: ${this.state} -> ${to}`);
+    this.state = to;
+  }
+
+  decide(to: 'client' | 'replication'): void {
+    if (this.state === 'undecided') this.transition(to);
+    if (to === 'client') this.sniffer = undefined;
+  }
+
+  private onCommand(args: string[]): boolean {
+    const name = (args[0] ?? '').toUpperCase();
+    if (this.state === 'undecided' && HANDSHAKE_PREFIX.has(name)) return true;
+    if (!REPLICATION_COMMANDS.has(name)) {
+      if (this.state === 'undecided') this.decide('client');
+      this.sniffer = undefined;
+      return false;
+    }
+    this.decide('replication');
+    const opt = (args[1] ?? '').toLowerCase();
+    if (name === 'REPLCONF' && opt === 'listening-port') this.replicaPort = Number(args[2]);
+    if (name === 'REPLCONF' && opt === 'ip-address') this.replicaIp = args[2];
+    // PSYNC ends the handshake; what follows is the replica's REPLCONF ACKs only.
+    if (name !== 'REPLCONF') this.sniffer = undefined;
+    return name === 'REPLCONF';
+  }
+
+  private scanner(dir: DirIndex, onSender: (name: string, port: number) => void): BusFrameScanner {
+    return new BusFrameScanner({
+      onSegment: (type, bytes) => this.tally.add(this.env.bucketOf(this.env.now()), dir, busMsgName(type), bytes, 0),
+      onFrame: (type) => this.tally.add(this.env.bucketOf(this.env.now()), dir, busMsgName(type), 0, 1),
+      onSender,
+    });
+  }
+}
