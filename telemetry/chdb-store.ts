@@ -1,4 +1,13 @@
-import { Session, drainPending } from 'chdb';
+import type { Session } from 'chdb';
+
+/**
+ * chDB is loaded on first use, not at import: libchdb is several hundred MB of mapped
+ * code, and every kvnetlab process (nodes, proxies) imports the CLI that can reach this
+ * file. Only the collector (and `sql` without a collector) ever opens it.
+ */
+type ChdbModule = typeof import('chdb');
+let chdbModule: Promise<ChdbModule> | undefined;
+const loadChdb = (): Promise<ChdbModule> => (chdbModule ??= import('chdb'));
 import type { TableName } from './rows.js';
 import { StoreError, engineError } from './errors.js';
 import { lockDataDir, type DirLock, type OwnerInfo } from './lock.js';
@@ -30,6 +39,7 @@ export class ChdbStore implements Store {
     const lock = lockDataDir(dir, role);
     let session: Session | undefined;
     try {
+      const { Session } = await loadChdb();
       session = new Session(dir);
       openInProcess = true;
       const store = new ChdbStore(dir, session, lock);
@@ -82,7 +92,7 @@ export class ChdbStore implements Store {
     if (this.closed) return;
     this.closed = true;
     this.session.close();
-    await drainPending();
+    await (await loadChdb()).drainPending();
     openInProcess = false;
     this.lock.release();
   }

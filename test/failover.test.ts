@@ -16,7 +16,8 @@ import { kvnetlabCli, spawnDetached, stopProcess } from '../cluster/launcher/pro
  *   CLUSTER FAILOVER:     MFSTART, the master pauses writes, the replica catches up,
  *                         wins the vote: no acknowledged write is lost.
  *
- * Ports: 22101-22106, 22111-22116, 22121-22126 (bus +10000), this suite's range.
+ * Ports (a cluster takes 2N: proxies, then nodes): 22101-22112, 22121-22132, 22141-22152
+ * (bus +10000), this suite's range.
  */
 const NODE_TIMEOUT = 2_000;
 const HOST = '127.0.0.1';
@@ -243,11 +244,13 @@ describe('failover of a 3P-1R kvnetlab cluster under an ioredis write load', () 
     const old = r.master;
     const pid = spawnDetached(
       process.execPath,
-      [kvnetlabCli(), 'node', '--port', String(old.port), '--bus-port', String(old.busPort), '--dir', old.dir, '--node-timeout', String(NODE_TIMEOUT), '--host', HOST, '--announce-host', HOST],
+      // Its own ports behind its proxy, which kept running (kill -9 took only the node).
+      [kvnetlabCli(), 'node', '--port', String(old.nodePort), '--bus-port', String(old.nodeBusPort), '--dir', old.dir, '--node-timeout', String(NODE_TIMEOUT), '--host', HOST,
+        '--announce-host', HOST, '--announce-port', String(old.port), '--announce-bus-port', String(old.busPort)],
       old.dir,
       join(old.dir, 'node.log'),
     );
-    restarted.push({ pid, mark: `--port ${old.port}` });
+    restarted.push({ pid, mark: `--port ${old.nodePort}` });
     await waitFor('the old master replicates the heir, link up', 30_000, async () => {
       const me = (await topology(old.port)).find((n) => n.flags.includes('myself'))!;
       return me.flags.includes('slave') && me.master === r.replica.id && fields(text(await call(HOST, old.port, ['INFO', 'replication']))).master_link_status === 'up';
@@ -271,7 +274,7 @@ describe('failover of a 3P-1R kvnetlab cluster under an ioredis write load', () 
   }, 90_000);
 
   it('failover: CLUSTER FAILOVER on a replica under load loses no acknowledged write', async () => {
-    const c = await startCluster({ primaries: 3, replicas: 1, basePort: 22111, nodeTimeout: NODE_TIMEOUT });
+    const c = await startCluster({ primaries: 3, replicas: 1, basePort: 22141, nodeTimeout: NODE_TIMEOUT });
     clusters.push(c);
     const { master, replica } = await pair(c);
     client = clusterClient(c);

@@ -51,7 +51,10 @@ describe('proxy under connection churn', () => {
     redisPid = spawnDetached('redis-server', ['--port', String(REDIS), '--save', '', '--appendonly', 'no', '--proc-title-template', '{title} --port {port}'], dir, join(dir, 'redis.log'));
     proxyPid = spawnDetached(
       process.execPath,
-      [kvnetlabCli(), 'proxy', '--listen-port', String(PROXY), '--no-bus', '--node-port', String(REDIS), '--sink', 'memory', '--metrics-port', String(METRICS)],
+      [kvnetlabCli(), 'proxy', '--listen-port', String(PROXY), '--no-bus', '--node-port', String(REDIS),
+        // Rows to a file: the memory sink keeps every row by design (one client row per
+        // connection), which is retention, not a leak.
+        '--sink', 'jsonl', '--out', join(dir, 'traffic.jsonl'), '--metrics-port', String(METRICS)],
       dir,
       join(dir, 'proxy.log'),
     );
