@@ -1,3 +1,6 @@
+import { newRegistry, serveMetrics } from '../telemetry/metrics.js';
+import { registerNodeMetrics } from '../cluster/node/metrics.js';
+import { clusterInfo } from '../cluster/topology/describe.js';
 import { Command, InvalidArgumentError } from 'commander';
 import { KvNode } from '../cluster/node/node.js';
 import { defaultConfig } from '../cluster/node/config.js';
@@ -32,6 +35,7 @@ export const nodeCommand = new Command('node')
   .option('--announce-bus-port <port>', 'bus port announced', portNumber)
   .option('--repl-backlog-size <size>', 'replication backlog, with units like 1mb or 64k', memoryValue, 1024 * 1024)
   .option('--repl-ping-replica-period <s>', 'seconds between PINGs to replicas', nonNegativeInt, 10)
+  .option('--metrics-port <port>', 'serve Prometheus /metrics on this port (telemetry/METRICS.md)', portNumber)
   .option('--repl-timeout <s>', 'seconds without data before a replication link is dropped', nonNegativeInt, 60)
   .action(async (o) => {
     const config = defaultConfig({
@@ -52,6 +56,12 @@ export const nodeCommand = new Command('node')
     const node = new KvNode(config, log);
     node.onExit = (code) => process.exit(code);
     await node.start();
+    if (o.metricsPort !== undefined) {
+      const registry = newRegistry('node');
+      registerNodeMetrics(registry, { info: (s) => node.info(s), clusterInfo: () => clusterInfo(node.cluster, node.bus), name: () => node.cluster.myself.name });
+      await serveMetrics(registry, o.host, o.metricsPort);
+      log(`metrics on http://${o.host}:${o.metricsPort}/metrics`);
+    }
     // Like Redis with save points: SIGTERM/SIGINT save first (when a dbfilename is set);
     // if that save fails the node keeps running, as prepareForShutdown does.
     const shutdown = async (signal: string) => {
