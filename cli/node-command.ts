@@ -1,13 +1,22 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { KvNode } from '../cluster/node/node.js';
 import { defaultConfig } from '../cluster/node/config.js';
 import { nonNegativeInt, portNumber } from './options.js';
+import { parseMemory } from '../cluster/replication/units.js';
 
 /** A Redis-style log line: `pid:M 21 Nov 2026 16:50:11.123 * text`. */
 function log(line: string): void {
   const t = new Date();
   const stamp = t.toUTCString().slice(5, 25) + '.' + String(t.getUTCMilliseconds()).padStart(3, '0');
   process.stdout.write(`${process.pid}:M ${stamp} * ${line}\n`);
+}
+
+function memoryValue(v: string): number {
+  try {
+    return parseMemory(v);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
 }
 
 export const nodeCommand = new Command('node')
@@ -21,6 +30,9 @@ export const nodeCommand = new Command('node')
   .option('--announce-host <ip>', 'address announced to clients and peers (a proxy in front of the node)')
   .option('--announce-port <port>', 'client port announced', portNumber)
   .option('--announce-bus-port <port>', 'bus port announced', portNumber)
+  .option('--repl-backlog-size <size>', 'replication backlog, with units like 1mb or 64k', memoryValue, 1024 * 1024)
+  .option('--repl-ping-replica-period <s>', 'seconds between PINGs to replicas', nonNegativeInt, 10)
+  .option('--repl-timeout <s>', 'seconds without data before a replication link is dropped', nonNegativeInt, 60)
   .action(async (o) => {
     const config = defaultConfig({
       port: o.port,
@@ -32,6 +44,9 @@ export const nodeCommand = new Command('node')
       announceHost: o.announceHost,
       announcePort: o.announcePort,
       announceBusPort: o.announceBusPort,
+      replBacklogSize: o.replBacklogSize,
+      replPingReplicaPeriod: o.replPingReplicaPeriod,
+      replTimeout: o.replTimeout,
     });
     // A damaged snapshot throws here (SnapshotError): main.ts prints it and exits 1, nothing listens.
     const node = new KvNode(config, log);

@@ -114,8 +114,12 @@ function setslot(ctx: CommandContext, args: Buffer[]): Reply {
         bus.bumpEpochWithoutConsensus();
         cluster.importing.delete(slot);
       }
+      const wasMine = cluster.slots[slot] === me;
       cluster.unassignSlot(slot);
       cluster.assignSlot(slot, target);
+      // A master that gave away its last slot replicates the node that took it
+      // (Redis 7.0, with cluster-allow-replica-migration yes).
+      if (wasMine && target !== me && me.numSlots === 0 && ctx.node.config.allowReplicaMigration) bus.setMaster(target, true);
       cluster.updateHealth();
       ctx.node.saveClusterConfig();
       if (imported) bus.broadcastPong();
@@ -124,6 +128,29 @@ function setslot(ctx: CommandContext, args: Buffer[]): Reply {
     default:
       return err('ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP');
   }
+  ctx.node.saveClusterConfig();
+  return OK;
+}
+
+/**
+ * CLUSTER FAILOVER [FORCE|TAKEOVER] (cluster.c clusterCommand "failover"): checks, then
+ * the bus engine runs the manual failover (manual-failover.ts, failover.ts).
+ */
+function failover(ctx: CommandContext, args: Buffer[]): Reply {
+  const { cluster, bus } = ctx.node;
+  if (args.length > 3) {
+    return err(`ERR unknown subcommand or wrong number of arguments for '${args[1].toString('latin1').slice(0, 128)}'. Try CLUSTER HELP.`);
+  }
+  const option = args.length === 3 ? args[2].toString('latin1').toLowerCase() : 'default';
+  if (option !== 'default' && option !== 'force' && option !== 'takeover') return err('ERR syntax error');
+  const me = cluster.myself;
+  if (isMaster(me)) return err('ERR You should send CLUSTER FAILOVER to a replica');
+  const master = cluster.masterOf(me);
+  if (!master) return err("ERR I'm a replica but my master is unknown to me");
+  if (option === 'default' && (master.flags & F.FAIL || !bus.hasLink(master))) {
+    return err('ERR Master is down or failed, please use CLUSTER FAILOVER FORCE');
+  }
+  bus.failover.startManual(option);
   ctx.node.saveClusterConfig();
   return OK;
 }
@@ -154,6 +181,7 @@ const table: Record<string, Subcommand> = {
   delslots: { arity: -3, execute: (ctx, args) => addOrDelSlots(ctx, args, false, false) },
   delslotsrange: { arity: -4, execute: (ctx, args) => addOrDelSlots(ctx, args, false, true) },
   setslot: { arity: -4, execute: setslot },
+  failover: { arity: -2, execute: failover },
   replicate: {
     arity: 3,
     execute(ctx, args) {
@@ -166,11 +194,7 @@ const table: Record<string, Subcommand> = {
       if (isMaster(me) && (me.numSlots !== 0 || ctx.db.size() !== 0)) {
         return err('ERR To set a master the node must be empty and without assigned slots.');
       }
-      me.flags = (me.flags & ~F.MASTER) | F.SLAVE;
-      me.slaveof = n.name;
-      cluster.importing.clear();
-      cluster.migrating.clear();
-      cluster.dirty = true;
+      ctx.node.bus.setMaster(n);
       cluster.updateHealth();
       ctx.node.saveClusterConfig();
       return OK;
@@ -287,7 +311,7 @@ const table: Record<string, Subcommand> = {
         [
           'CLUSTER <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
           'ADDSLOTS, ADDSLOTSRANGE, BUMPEPOCH, COUNT-FAILURE-REPORTS, COUNTKEYSINSLOT,',
-          'DELSLOTS, DELSLOTSRANGE, FORGET, GETKEYSINSLOT, INFO, KEYSLOT, MEET, MYID,',
+          'DELSLOTS, DELSLOTSRANGE, FAILOVER, FORGET, GETKEYSINSLOT, INFO, KEYSLOT, MEET, MYID,',
           'NODES, REPLICATE, RESET, SAVECONFIG, SET-CONFIG-EPOCH, SETSLOT, SHARDS, SLOTS.',
         ].map(status),
       ),

@@ -1,3 +1,5 @@
+import { parseMemory } from '../replication/units.js';
+
 /**
  * A node's settings: the flags of `kvnetlab node`, and the ones CONFIG GET/SET see
  * under Redis' option names. One table so CONFIG, INFO and the CLI agree.
@@ -19,6 +21,18 @@ export interface NodeConfig {
   announceBusPort: number;
   /** proto-max-bulk-len: larger bulk strings are refused before they are read. */
   protoMaxBulkLen: number;
+  /** cluster-replica-validity-factor: a replica disconnected longer than this x node timeout does not fail over (0 = always may). */
+  replicaValidityFactor: number;
+  /** cluster-replica-no-failover: never fail over automatically (manual still works). */
+  replicaNoFailover: boolean;
+  /** cluster-allow-replica-migration: follow whoever takes the master's slots. */
+  allowReplicaMigration: boolean;
+  /** repl-backlog-size in bytes (Redis' default 1mb). */
+  replBacklogSize: number;
+  /** repl-ping-replica-period, seconds (default 10). */
+  replPingReplicaPeriod: number;
+  /** repl-timeout, seconds (default 60). */
+  replTimeout: number;
 }
 
 export function defaultConfig(partial: Partial<NodeConfig> & { port: number }): NodeConfig {
@@ -35,6 +49,12 @@ export function defaultConfig(partial: Partial<NodeConfig> & { port: number }): 
     announcePort: partial.announcePort ?? port,
     announceBusPort: partial.announceBusPort ?? busPort,
     protoMaxBulkLen: partial.protoMaxBulkLen ?? 512 * 1024 * 1024,
+    replicaValidityFactor: partial.replicaValidityFactor ?? 10,
+    replicaNoFailover: partial.replicaNoFailover ?? false,
+    allowReplicaMigration: partial.allowReplicaMigration ?? true,
+    replBacklogSize: partial.replBacklogSize ?? 1024 * 1024,
+    replPingReplicaPeriod: partial.replPingReplicaPeriod ?? 10,
+    replTimeout: partial.replTimeout ?? 60,
   };
 }
 
@@ -44,13 +64,23 @@ interface ConfigOption {
   set?(c: NodeConfig, value: string): void;
 }
 
-const intOption = (key: 'nodeTimeout' | 'announcePort' | 'announceBusPort' | 'protoMaxBulkLen'): ConfigOption => ({
+const intOption = (key: 'nodeTimeout' | 'announcePort' | 'announceBusPort' | 'protoMaxBulkLen' | 'replPingReplicaPeriod' | 'replTimeout' | 'replicaValidityFactor'): ConfigOption => ({
   get: (c) => String(c[key]),
   set: (c, v) => {
     if (!/^\d+$/.test(v)) throw new Error(`argument couldn't be parsed into an integer`);
     const n = Number(v);
-    if (key !== 'nodeTimeout' && key !== 'protoMaxBulkLen' && n > 65535) throw new Error('argument must be between 0 and 65535 inclusive');
+    if ((key === 'announcePort' || key === 'announceBusPort') && n > 65535) throw new Error('argument must be between 0 and 65535 inclusive');
     c[key] = n;
+  },
+});
+
+/** Redis' yes/no options (config.c createBoolConfig): only "yes" and "no", any case. */
+const boolOption = (key: 'replicaNoFailover' | 'allowReplicaMigration'): ConfigOption => ({
+  get: (c) => (c[key] ? 'yes' : 'no'),
+  set: (c, v) => {
+    const lower = v.toLowerCase();
+    if (lower !== 'yes' && lower !== 'no') throw new Error('argument must be \'yes\' or \'no\'');
+    c[key] = lower === 'yes';
   },
 });
 
@@ -75,6 +105,16 @@ export const CONFIG_OPTIONS: Record<string, ConfigOption> = {
   'cluster-announce-bus-port': intOption('announceBusPort'),
   'cluster-port': { get: (c) => String(c.busPort) },
   'proto-max-bulk-len': intOption('protoMaxBulkLen'),
+  'cluster-replica-validity-factor': intOption('replicaValidityFactor'),
+  'cluster-replica-no-failover': boolOption('replicaNoFailover'),
+  'cluster-allow-replica-migration': boolOption('allowReplicaMigration'),
+  'repl-backlog-size': {
+    get: (c) => String(c.replBacklogSize),
+    set: (c, v) => void (c.replBacklogSize = parseMemory(v)),
+  },
+  'repl-ping-replica-period': intOption('replPingReplicaPeriod'),
+  'repl-timeout': intOption('replTimeout'),
+  'repl-diskless-sync': { get: () => 'yes' },
   // Accepted for redis-benchmark and redis-cli, which read them at start.
   save: { get: () => '' },
   appendonly: { get: () => 'no' },

@@ -6,6 +6,12 @@ import type { Reply } from '../resp/reply.js';
 import type { ClientState } from '../commands/types.js';
 import type { NodeStats } from './stats.js';
 
+/**
+ * A command that answers nothing returns this (REPLCONF ACK: a master never replies to
+ * its replicas' acknowledgements). Compared by identity.
+ */
+export const NO_REPLY: Reply = Object.freeze({ t: 'status', v: '' }) as Reply;
+
 /** What a connection needs from its node: three functions, not the node (STYLE.md 9). */
 export interface ConnectionDeps {
   dispatch(client: ClientState, args: Buffer[]): Reply | Promise<Reply>;
@@ -104,6 +110,7 @@ export class ClientConnection {
   }
 
   private push(reply: Reply): void {
+    if (reply === NO_REPLY) return;
     try {
       writeReply(this.out, reply, this.client.resp);
     } catch (e) {

@@ -7,6 +7,7 @@ import type { ClusterState } from '../topology/state.js';
 import type { NodeServices } from './services.js';
 import type { NodeStats } from './stats.js';
 import { commandKeys, routeCommand } from './routing.js';
+import { F } from '../topology/node-flags.js';
 
 export interface DispatcherDeps {
   registry: CommandRegistry;
@@ -16,6 +17,13 @@ export interface DispatcherDeps {
   stats: NodeStats;
   /** Keys a MIGRATE is moving right now (node/migrate.ts): commands on them wait. */
   keyLocks?: { readonly busy: boolean; waitForKeys(keys: string[]): Promise<unknown> | undefined };
+  /** Replication (cluster/replication): the stream of writes, and the failover write pause. */
+  replication?: {
+    propagate(name: string, args: Buffer[], reply: Reply, clientId: number): void;
+    writesPaused(): Promise<void> | undefined;
+    /** A replica loading its master's snapshot. */
+    readonly loading: boolean;
+  };
 }
 
 /**
@@ -40,6 +48,10 @@ export class Dispatcher {
       stats.rejectedCalls++;
       return this.fail(err(`ERR wrong number of arguments for '${spec.name}' command`));
     }
+    // processCommand: while a replica loads its master's snapshot only `loading` commands run.
+    if (this.deps.replication?.loading && !spec.flags.includes('loading')) {
+      return this.fail(err('LOADING Redis is loading the dataset in memory'));
+    }
     const locks = this.deps.keyLocks;
     if (locks?.busy && spec.name !== 'migrate') {
       const wait = locks.waitForKeys(commandKeys(spec, args).map((k) => k.toString('latin1')));
@@ -51,15 +63,43 @@ export class Dispatcher {
       if (spec.name !== 'asking') client.asking = false;
       return this.fail(redirect);
     }
+    const repl = this.deps.replication;
+    const isWrite = spec.flags.includes('write');
+    // Writes without keys (FLUSHALL) are not redirected: a replica refuses them (processCommand).
+    if (isWrite && cluster.myself.flags & F.SLAVE) return this.fail(err("READONLY You can't write against a read only replica."));
+    if (repl && isWrite) {
+      // Manual failover: writes wait until the pause ends (networking.c PAUSE_WRITE).
+      const paused = repl.writesPaused();
+      if (paused) return paused.then(() => this.dispatch(client, args));
+    }
     client.lastCommand = spec.name;
     const ctx: CommandContext = { client, db, node: services };
     const started = performance.now();
     const reply = spec.execute(ctx, args);
     if (spec.name !== 'asking') client.asking = false;
     if (reply instanceof Promise) {
-      return reply.then((r) => this.count(spec.name, started, r));
+      return reply.then((r) => {
+        if (repl && isWrite) repl.propagate(spec.name, args, r, client.id);
+        return this.count(spec.name, started, r);
+      });
     }
+    // call(): a write that succeeded goes to the replicas, in execution order.
+    if (repl && isWrite) repl.propagate(spec.name, args, reply, client.id);
     return this.count(spec.name, started, reply);
+  }
+
+  /**
+   * A command of the master's replication stream, on a replica: no routing (the master
+   * decided), no pause, no reply (networking.c: the master client gets none), counted
+   * like any command.
+   */
+  applyFromMaster(client: ClientState, args: Buffer[]): void {
+    const spec = this.deps.registry.lookup(args[0].toString('latin1'));
+    if (!spec || !arityOk(spec, args.length)) return;
+    const started = performance.now();
+    const reply = spec.execute({ client, db: this.deps.db, node: this.deps.services }, args);
+    if (reply instanceof Promise) void reply.then((r) => this.count(spec.name, started, r));
+    else this.count(spec.name, started, reply);
   }
 
   private count(name: string, started: number, reply: Reply): Reply {

@@ -2,7 +2,6 @@ import os from 'node:os';
 import type { NodeConfig } from './config.js';
 import type { NodeStats } from './stats.js';
 import type { ClusterState } from '../topology/state.js';
-import { F } from '../topology/node-flags.js';
 
 /** What INFO reads; each section takes only its own inputs. */
 export interface InfoSources {
@@ -15,6 +14,8 @@ export interface InfoSources {
   expires: number;
   usedMemory: number;
   replication: () => string[];
+  /** Replication counters (INFO stats sync_*, total_net_repl_*). */
+  repl: { inputBytes: number; outputBytes: number; feeds: { counters: { syncFull: number; syncPartialOk: number; syncPartialErr: number } } };
   /** INFO persistence lines (cluster/persistence/saver.ts). */
   persistence?: () => string[];
 }
@@ -74,15 +75,15 @@ const SECTIONS: Record<string, (s: InfoSources) => string[]> = {
       `total_commands_processed:${st.totalCommandsProcessed}`,
       `total_net_input_bytes:${st.netInputBytes}`,
       `total_net_output_bytes:${st.netOutputBytes}`,
-      'total_net_repl_input_bytes:0',
-      'total_net_repl_output_bytes:0',
+      `total_net_repl_input_bytes:${s.repl.inputBytes}`,
+      `total_net_repl_output_bytes:${s.repl.outputBytes}`,
       `rejected_connections:0`,
       `expired_keys:0`,
       `keyspace_hits:${st.keyspaceHits}`,
       `keyspace_misses:${st.keyspaceMisses}`,
-      'sync_full:0',
-      'sync_partial_ok:0',
-      'sync_partial_err:0',
+      `sync_full:${s.repl.feeds.counters.syncFull}`,
+      `sync_partial_ok:${s.repl.feeds.counters.syncPartialOk}`,
+      `sync_partial_err:${s.repl.feeds.counters.syncPartialErr}`,
       `total_error_replies:${[...st.errors.values()].reduce((a, b) => a + b, 0)}`,
       `unexpected_error_replies:${st.unexpectedErrorReplies}`,
       `total_reads_processed:${st.totalCommandsProcessed}`,
@@ -125,27 +126,4 @@ export function renderInfo(requested: string[], s: InfoSources): string {
   else if (requested.includes('all') || requested.includes('everything')) names = ALL_SECTIONS;
   else names = ALL_SECTIONS.filter((n) => requested.includes(n));
   return names.map((n) => [`# ${TITLES[n]}`, ...SECTIONS[n](s)].join('\r\n')).join('\r\n\r\n') + '\r\n';
-}
-
-/** INFO replication before replication exists as a stream (issue 3 fills in links and offsets). */
-export function roleLines(cluster: ClusterState, replid: string): string[] {
-  const me = cluster.myself;
-  if (me.flags & F.SLAVE) {
-    const master = cluster.masterOf(me);
-    return [
-      'role:slave',
-      `master_host:${master?.ip ?? ''}`,
-      `master_port:${master?.port ?? 0}`,
-      'master_link_status:down',
-      'master_last_io_seconds_ago:-1',
-      'master_sync_in_progress:0',
-      'slave_repl_offset:0',
-      'slave_priority:100',
-      'slave_read_only:1',
-      'connected_slaves:0',
-      `master_replid:${replid}`,
-      'master_repl_offset:0',
-    ];
-  }
-  return ['role:master', 'connected_slaves:0', `master_replid:${replid}`, 'master_replid2:0000000000000000000000000000000000000000', 'master_repl_offset:0'];
 }

@@ -16,11 +16,13 @@ import type { NodeConfig } from './config.js';
 import { NodeStats } from './stats.js';
 import { ClientConnection } from './connection.js';
 import { Dispatcher } from './dispatcher.js';
-import { renderInfo, roleLines } from './info.js';
+import { renderInfo } from './info.js';
 import { Migrator } from './migrate.js';
 import type { MigrateRequest, NodeServices, ShutdownOptions } from './services.js';
 import { Saver } from '../persistence/saver.js';
 import { closeServer, connectTcp, listenTcp } from './listen.js';
+import { Replication } from '../replication/replication.js';
+import { replicationInfo } from '../replication/info.js';
 
 export type Logger = (line: string) => void;
 
@@ -40,12 +42,16 @@ export class KvNode implements NodeServices {
   readonly registry = new CommandRegistry(ALL_COMMAND_FAMILIES);
   readonly cluster: ClusterState;
   readonly bus: BusEngine;
+  readonly replication: Replication;
   private readonly dispatcher: Dispatcher;
   private readonly migrator: Migrator;
   private readonly connections = new Map<number, { client: ClientState; stream: Duplex }>();
   private nextClientId = 1;
   private servers: net.Server[] = [];
   private expireTimer: NodeJS.Timeout | undefined;
+  private replTimer: NodeJS.Timeout | undefined;
+  /** The client the master's stream runs as, on a replica (Redis' server.master). */
+  private readonly masterClient: ClientState;
   private readonly nodesConfPath: string;
   /** SAVE/BGSAVE/LASTSAVE/shutdown save; `saver.loaded` is what the start-up load found. */
   readonly saver: Saver;
@@ -71,11 +77,26 @@ export class KvNode implements NodeServices {
       save: () => this.saveClusterConfig(),
       countKeysInSlot: (slot) => this.db.countInSlot(slot),
       deleteKeysInSlot: (slot) => this.db.deleteSlot(slot),
-      replOffset: () => 0n,
+      replOffset: () => this.replication.offset(),
+      // Failover's view of replication (cluster/replication/control.ts).
+      masterLinkDownMs: (now) => this.replication.masterLinkDownMs(now),
+      pauseWrites: (until) => this.replication.pauseWrites(until),
+      resumeWrites: () => this.replication.resumeWrites(),
       log,
       now: () => Date.now(),
     });
     this.migrator = new Migrator(this.db, () => this.now());
+    this.masterClient = this.newClient('master', 'master');
+    this.replication = new Replication({
+      db: this.db,
+      cluster: this.cluster,
+      settings: () => this.config,
+      connect: connectTcp,
+      apply: (args) => this.dispatcher.applyFromMaster(this.masterClient, args),
+      streamOf: (id) => this.connections.get(id)?.stream,
+      log,
+      now: () => this.now(),
+    });
     this.dispatcher = new Dispatcher({
       registry: this.registry,
       cluster: this.cluster,
@@ -83,6 +104,7 @@ export class KvNode implements NodeServices {
       services: this,
       stats: this.stats,
       keyLocks: this.migrator,
+      replication: this.replication,
     });
     this.saver = new Saver({
       db: this.db,
@@ -93,13 +115,16 @@ export class KvNode implements NodeServices {
     });
     // rdbLoad before serving: a damaged file throws (SnapshotError) and the node never
     // listens. Expired keys are dropped on a master and kept on a replica, as rdb.c does.
-    this.saver.load({ dropExpired: (me.flags & F.SLAVE) === 0 });
+    const loaded = this.saver.load({ dropExpired: (me.flags & F.SLAVE) === 0 });
+    // The snapshot's replid/offset: a replica PSYNCs from there, a master keeps them as
+    // its second ID so its replicas can continue (replication.ts restore).
+    if (loaded) this.replication.restore(loaded.header.replId, loaded.header.replOffset, (me.flags & F.SLAVE) !== 0);
     this.saveClusterConfig();
   }
 
-  /** The replication id and offset a snapshot is stamped with (replication supplies the real offset). */
+  /** The replication id and offset a snapshot is stamped with (rdbPopulateSaveInfo). */
   replicationPosition(): { replId: string; replOffset: bigint } {
-    return { replId: this.runId, replOffset: 0n };
+    return this.replication.position();
   }
 
   async start(): Promise<void> {
@@ -116,12 +141,19 @@ export class KvNode implements NodeServices {
     // Active expiry, like Redis' hz 10 serverCron: a bounded amount of work per tick.
     this.expireTimer = setInterval(() => this.db.activeExpireCycle(this.now(), 20), 100);
     this.expireTimer.unref?.();
+    // replicationCron runs once a second in Redis; 100 ms here so that a role change from
+    // the bus (failover, UPDATE) is followed quickly. Timers inside keep Redis' periods.
+    this.replTimer = setInterval(() => this.replication.cron(), 100);
+    this.replTimer.unref?.();
+    this.replication.reconcile();
     this.log(`node ${this.cluster.myself.name} ready: client ${host}:${port}, bus ${host}:${busPort}`);
   }
 
   async stop(): Promise<void> {
     await this.saver.abortBackground(); // a BGSAVE does not outlive its node (killRDBChild)
     clearInterval(this.expireTimer);
+    clearInterval(this.replTimer);
+    this.replication.stop();
     this.bus.stop();
     this.migrator.close();
     for (const { stream } of this.connections.values()) stream.destroy();
@@ -134,8 +166,8 @@ export class KvNode implements NodeServices {
     return this.servers.map((s) => (s.address() as net.AddressInfo).port);
   }
 
-  handleClient(stream: Duplex, addr = 'memory:0', laddr = 'memory:0'): ClientState {
-    const client: ClientState = {
+  private newClient(addr: string, laddr: string): ClientState {
+    return {
       id: this.nextClientId++,
       name: '',
       resp: 2,
@@ -147,13 +179,20 @@ export class KvNode implements NodeServices {
       lastCommand: '',
       closeAfterReply: false,
     };
+  }
+
+  handleClient(stream: Duplex, addr = 'memory:0', laddr = 'memory:0'): ClientState {
+    const client = this.newClient(addr, laddr);
     this.stats.totalConnectionsReceived++;
     this.connections.set(client.id, { client, stream });
     new ClientConnection(stream, client, {
       dispatch: (c, args) => this.dispatcher.dispatch(c, args),
       stats: this.stats,
       maxBulkLen: this.config.protoMaxBulkLen,
-      onClose: (c) => this.connections.delete(c.id),
+      onClose: (c) => {
+        this.connections.delete(c.id);
+        this.replication.clientClosed(c.id);
+      },
     });
     return client;
   }
@@ -170,6 +209,9 @@ export class KvNode implements NodeServices {
 
   saveClusterConfig(): void {
     if (this.cluster.dirty) saveNodesConf(this.nodesConfPath, this.cluster);
+    // The topology may have changed our role (REPLICATE, failover, UPDATE): follow it
+    // once the command or bus message that changed it is done.
+    if (this.replication) queueMicrotask(() => this.replication.reconcile());
   }
 
   clients(): ClientState[] {
@@ -196,7 +238,8 @@ export class KvNode implements NodeServices {
       keys: this.db.size(),
       expires: this.db.keysWithExpire,
       usedMemory: this.db.usedMemoryBytes(),
-      replication: () => roleLines(this.cluster, this.runId),
+      replication: () => replicationInfo(this.replication, this.cluster, this.now()),
+      repl: this.replication,
       persistence: () => this.saver.info(),
     });
   }

@@ -4,6 +4,7 @@ import type { ClusterState } from '../topology/state.js';
 import type { BusEngine } from '../topology/bus-engine.js';
 import type { NodeConfig } from './config.js';
 import type { NodeStats } from './stats.js';
+import type { ReplicationCommands } from '../replication/commands.js';
 import type { Saver } from '../persistence/saver.js';
 
 /** MIGRATE's arguments once parsed (cluster.c migrateCommand). */
@@ -37,6 +38,8 @@ export interface NodeServices {
   commandTable(): CommandSpec[];
   info(sections: string[]): string;
   migrate(req: MigrateRequest): Promise<Reply>;
+  /** PSYNC, REPLCONF, WAIT (cluster/replication); absent in command unit tests. */
+  readonly replication?: ReplicationCommands;
   /** SAVE, BGSAVE, LASTSAVE and INFO persistence (cluster/persistence/saver.ts). */
   readonly saver: Saver;
   /**

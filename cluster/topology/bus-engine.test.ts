@@ -1,347 +1,15 @@
 /**
- * In-process tests of the cluster bus engine against Redis 7.0.15's cluster.c: N engines
- * wired through in-memory duplex pairs, a fake clock advanced 100 ms per clusterCron,
- * no TCP and no processes (STYLE.md 2, 10).
- *
- *   engine A --connect(host, cport)--> SimNet --acceptInbound(server end)--> engine B
- *      ^                                 |  one write = one frame: recorded (type, count,
- *      |                                 |  bytes), then pushed to the peer on the next
- *      +--------- client end <-----------+  setImmediate, or held while blackholed
- *
- * Delivery is asynchronous on purpose: a real socket never calls back into the sender
- * inside write(), and clusterLinkConnectHandler's ping_sent bookkeeping relies on that.
+ * In-process tests of the cluster bus engine against Redis 7.0.15's cluster.c, in the
+ * simulated cluster of test/support/bus-sim.ts (in-memory links, fake clock).
  */
-import { Duplex } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BusEngine, type BusEngineDeps } from './bus-engine.js';
-import { ClusterState } from './state.js';
 import { F } from './node-flags.js';
-import { type ClusterNode, SLOTS, newClusterNode } from './cluster-node.js';
+import { SLOTS } from './cluster-node.js';
 import { BUS_HEADER_LEN, BusType, GOSSIP_ENTRY_LEN, HDR } from '../bus/constants.js';
 import { encodeBusMessage } from '../bus/codec.js';
 import { busHeader } from '../bus/message.js';
 import { seeded } from '../../test/support/seeded-random.js';
-
-const START = Date.UTC(2024, 0, 1);
-const HOST = '127.0.0.1';
-const immediate = (): Promise<void> => new Promise((r) => setImmediate(r));
-
-// ---- the simulated network ------------------------------------------------------------
-
-interface WireFrame {
-  /** Bus ports of the writer and the reader. */
-  from: number;
-  to: number;
-  /** Header fields read from the bytes (the codec is not trusted to count itself). */
-  type: number;
-  count: number;
-  bytes: number;
-  at: number;
-  /** Written while the path was blackholed: arrives after the heal, or never. */
-  heldBack: boolean;
-}
-
-/** One connection: bytes written to one end arrive at the other (null = FIN). */
-interface SimLink {
-  from: number;
-  to: number;
-  /** When connect() was called. */
-  at: number;
-  /** The connecting engine's end. */
-  client: Duplex;
-  /** The accepting engine's end; null until the SYN gets through. */
-  server: Duplex | null;
-  /** What a blackholed path holds back, in order: TCP retransmits it after the heal. */
-  held: Array<{ toServer: boolean; chunk: Buffer | null }>;
-}
-
-/**
- * Blackholing works at the TCP level, not the frame level: nothing crosses a blocked
- * path, and when it heals what TCP would have retransmitted arrives in order (data, then
- * FIN; a pending SYN completes unless its socket was closed meanwhile). Nothing is lost
- * half-way, so a link is never out of sync; it may only be late.
- */
-class SimNet {
-  readonly frames: WireFrame[] = [];
-  readonly links: SimLink[] = [];
-  private readonly listeners = new Map<number, (s: Duplex) => void>();
-  /** Bus ports whose connect() throws at once (BusEngineDeps.connect may throw). */
-  readonly throwing = new Set<number>();
-  private readonly isolated = new Set<number>();
-  private readonly cuts = new Set<string>();
-  private pending = 0;
-
-  constructor(private readonly now: () => number) {}
-
-  listen(cport: number, accept: (s: Duplex) => void): void {
-    this.listeners.set(cport, accept);
-  }
-
-  unlisten(cport: number): void {
-    this.listeners.delete(cport);
-  }
-
-  /** Blackhole a node: nothing it sends or is sent gets through until heal(). */
-  isolate(cport: number): void {
-    this.isolated.add(cport);
-  }
-
-  heal(cport: number): void {
-    this.isolated.delete(cport);
-    this.release();
-  }
-
-  /** Blackhole the path between two nodes only, both directions. */
-  cut(a: number, b: number): void {
-    this.cuts.add(`${a}-${b}`).add(`${b}-${a}`);
-  }
-
-  blocked(a: number, b: number): boolean {
-    return this.isolated.has(a) || this.isolated.has(b) || this.cuts.has(`${a}-${b}`);
-  }
-
-  /** The fake `connect(host, port)`: the target accepts at once, like a local TCP accept. */
-  connect(from: number, to: number): Duplex {
-    if (this.throwing.has(to)) throw new Error(`EADDRNOTAVAIL ${HOST}:${to}`);
-    if (!this.listeners.has(to)) {
-      // Connection refused: an asynchronous error, as net.connect reports it.
-      const lone = new Duplex({ read() {}, write: (_c, _e, cb) => cb() });
-      setImmediate(() => lone.destroy(new Error(`ECONNREFUSED ${HOST}:${to}`)));
-      return lone;
-    }
-    const link: SimLink = { from, to, at: this.now(), client: null as unknown as Duplex, server: null, held: [] };
-    link.client = this.end(link, true);
-    link.client.on('close', () => this.send(link, true, null));
-    this.links.push(link);
-    if (!this.blocked(from, to)) this.establish(link);
-    return link.client;
-  }
-
-  /** The newest live, established link `from` opened to `to`. */
-  outbound(from: number, to: number): SimLink | undefined {
-    const live = this.links.filter((l) => l.from === from && l.to === to && l.server !== null && !l.client.destroyed);
-    return live[live.length - 1];
-  }
-
-  /** Resolves once every frame written so far, and every reply to it, has been delivered. */
-  async settle(): Promise<void> {
-    for (let i = 0; i < 200; i++) {
-      await immediate();
-      if (this.pending === 0) return;
-    }
-    throw new Error('the simulated network did not settle');
-  }
-
-  private establish(link: SimLink): void {
-    link.server = this.end(link, false);
-    link.server.on('close', () => this.send(link, false, null));
-    this.listeners.get(link.to)!(link.server);
-  }
-
-  private end(link: SimLink, isClient: boolean): Duplex {
-    return new Duplex({
-      read() {},
-      write: (chunk: Buffer, _enc, cb) => {
-        this.send(link, isClient, chunk);
-        cb();
-      },
-    });
-  }
-
-  /** `toServer`: written by the client end. A null chunk is the FIN of a closed end. */
-  private send(link: SimLink, toServer: boolean, chunk: Buffer | null): void {
-    const [src, dst] = toServer ? [link.from, link.to] : [link.to, link.from];
-    const through = !this.blocked(src, dst) && link.server !== null;
-    if (chunk) {
-      this.frames.push({
-        from: src,
-        to: dst,
-        type: chunk.length >= HDR.type + 2 ? chunk.readUInt16BE(HDR.type) : -1,
-        count: chunk.length >= HDR.count + 2 ? chunk.readUInt16BE(HDR.count) : -1,
-        bytes: chunk.length,
-        at: this.now(),
-        heldBack: !through,
-      });
-    }
-    if (through) this.deliver(link, toServer, chunk);
-    else link.held.push({ toServer, chunk });
-  }
-
-  private deliver(link: SimLink, toServer: boolean, chunk: Buffer | null): void {
-    const peer = toServer ? link.server! : link.client;
-    this.pending++;
-    setImmediate(() => {
-      this.pending--;
-      if (peer.destroyed) return;
-      if (chunk) peer.push(chunk);
-      else peer.destroy();
-    });
-  }
-
-  /** After a heal: complete pending SYNs of live sockets, then flush what was held. */
-  private release(): void {
-    for (const link of this.links) {
-      if (this.blocked(link.from, link.to)) continue;
-      if (!link.server) {
-        if (link.client.destroyed) {
-          link.held = []; // closed before it ever connected
-          continue;
-        }
-        this.establish(link);
-      }
-      const held = link.held;
-      link.held = [];
-      for (const h of held) this.deliver(link, h.toServer, h.chunk);
-    }
-  }
-}
-
-// ---- the simulated cluster ------------------------------------------------------------
-
-interface SimNode {
-  index: number;
-  name: string;
-  port: number;
-  cport: number;
-  state: ClusterState;
-  engine: BusEngine;
-  nodeTimeout: number;
-  logs: string[];
-  /** slot -> keys, for countKeysInSlot / deleteKeysInSlot. */
-  keys: Map<number, number>;
-  deletedSlots: number[];
-  /** Process gone: no more crons. */
-  down?: boolean;
-}
-
-/** Node i is named "0i0i...": names sort in index order (epoch collisions compare them). */
-const nodeName = (i: number): string => (i + 1).toString(16).padStart(2, '0').repeat(20);
-
-class SimCluster {
-  now = START;
-  readonly net = new SimNet(() => this.now);
-  readonly nodes: SimNode[] = [];
-
-  add(opts: { nodeTimeout?: number; configEpoch?: bigint } = {}): SimNode {
-    const index = this.nodes.length;
-    const port = 7000 + index;
-    const cport = port + 10000;
-    const name = nodeName(index);
-    const state = new ClusterState(newClusterNode({ name, flags: F.MYSELF | F.MASTER, ip: HOST, port, cport, ctime: this.now }));
-    if (opts.configEpoch !== undefined) {
-      state.myself.configEpoch = opts.configEpoch;
-      state.currentEpoch = opts.configEpoch;
-    }
-    const nodeTimeout = opts.nodeTimeout ?? 15_000;
-    // `engine` is set below: its deps close over `sim`.
-    const sim = { index, name, port, cport, state, nodeTimeout, logs: [], keys: new Map(), deletedSlots: [] } as unknown as SimNode;
-    const deps: BusEngineDeps = {
-      state,
-      settings: () => ({ announceHost: HOST, announcePort: port, announceBusPort: cport, nodeTimeout: sim.nodeTimeout }),
-      connect: (_host, busPort) => this.net.connect(cport, busPort),
-      save: () => {
-        state.dirty = false;
-      },
-      countKeysInSlot: (slot) => sim.keys.get(slot) ?? 0,
-      deleteKeysInSlot: (slot) => {
-        sim.deletedSlots.push(slot);
-        sim.keys.delete(slot);
-      },
-      replOffset: () => 0n,
-      log: (line) => sim.logs.push(`+${this.now - START} ${line}`),
-      now: () => this.now,
-    };
-    sim.engine = new BusEngine(deps);
-    this.net.listen(cport, (s) => sim.engine.acceptInbound(s));
-    this.nodes.push(sim);
-    return sim;
-  }
-
-  /** Advance the clock in 100 ms steps, one clusterCron per node per step. */
-  async tick(ms = 100, after?: () => void): Promise<void> {
-    for (let t = 0; t < ms; t += 100) {
-      this.now += 100;
-      for (const n of this.nodes) if (!n.down) n.engine.cron();
-      await this.net.settle();
-      after?.();
-    }
-  }
-
-  /** Tick until `cond` holds; the time it first held. */
-  async until(cond: () => boolean, limitMs: number, what: string, after?: () => void): Promise<number> {
-    const t0 = this.now;
-    while (!cond()) {
-      if (this.now - t0 > limitMs) throw new Error(`not within ${limitMs} ms: ${what}`);
-      await this.tick(100, after);
-    }
-    return this.now;
-  }
-
-  /** CLUSTER MEET <seed> on every other node, then wait for full mesh by real names. */
-  async join(limitMs = 10_000): Promise<number> {
-    const seed = this.nodes[0];
-    for (const n of this.nodes.slice(1)) expect(n.engine.startHandshake(HOST, seed.port, seed.cport)).toBe(true);
-    return this.until(() => this.converged(), limitMs, 'every node knows every node');
-  }
-
-  converged(): boolean {
-    return this.nodes.every(
-      (n) =>
-        n.state.nodes.size === this.nodes.length &&
-        [...n.state.nodes.values()].every((v) => !(v.flags & (F.HANDSHAKE | F.NOADDR))) &&
-        this.nodes.every((o) => o === n || (n.state.lookup(o.name) !== undefined && n.engine.hasLink(n.state.lookup(o.name)!))),
-    );
-  }
-
-  /** The process dies: its links close (peers see a FIN), its port stops listening. */
-  kill(n: SimNode, connect: 'refused' | 'throws'): void {
-    n.down = true;
-    n.engine.stop();
-    this.net.unlisten(n.cport);
-    if (connect === 'throws') this.net.throwing.add(n.cport);
-  }
-
-  /** What `observer` knows about `subject`. */
-  view(observer: SimNode, subject: SimNode): ClusterNode {
-    const v = observer.state.lookup(subject.name);
-    if (!v) throw new Error(`${observer.index} does not know ${subject.index}`);
-    return v;
-  }
-
-  /** CLUSTER ADDSLOTSRANGE on `n` itself; PINGs carry the claim to the others. */
-  addSlots(n: SimNode, from: number, to: number): void {
-    for (let s = from; s <= to; s++) n.state.assignSlot(s, n.state.myself);
-    n.state.updateHealth();
-  }
-
-  /** CLUSTER REPLICATE on `replica`. */
-  replicate(replica: SimNode, master: SimNode): void {
-    const me = replica.state.myself;
-    me.flags = (me.flags & ~F.MASTER) | F.SLAVE;
-    me.slaveof = master.name;
-  }
-
-  sent(n: SimNode, type: number): WireFrame[] {
-    return this.net.frames.filter((f) => f.from === n.cport && f.type === type);
-  }
-
-  clearCounters(): void {
-    this.net.frames.length = 0;
-    for (const n of this.nodes) {
-      n.engine.sent.clear();
-      n.engine.received.clear();
-    }
-  }
-}
-
-/** Three masters with the whole slot space, epochs 1..3 (what redis-cli --cluster create sets). */
-function threeMasterRanges(): Array<[number, number]> {
-  return [
-    [0, 5460],
-    [5461, 10922],
-    [10923, SLOTS - 1],
-  ];
-}
+import { HOST, START, type SimNode, SimCluster } from '../../test/support/bus-sim.js';
 
 /** BUS_TEST_SEED=<n> replays the suite with another random sequence. */
 const SEED = Number(process.env.BUS_TEST_SEED ?? 0x5eed);
@@ -484,12 +152,10 @@ describe('bus engine (in-process cluster, fake clock)', () => {
   it('bus: a blackholed master goes PFAIL after node_timeout, FAIL by majority; FAIL clears only after node_timeout x 2', async () => {
     const nodeTimeout = 2_000;
     const c = new SimCluster();
-    const masters = threeMasterRanges().map(([from, to], i) => {
-      const m = c.add({ nodeTimeout, configEpoch: BigInt(i + 1) });
-      c.addSlots(m, from, to);
-      return m;
-    });
+    const masters = c.addThreeMasters({ nodeTimeout });
     const replicas = masters.map(() => c.add({ nodeTimeout }));
+    // Failure detection alone: no replica may take over (failover.test.ts covers that).
+    for (const r of replicas) r.settings.replicaNoFailover = true;
     await c.join();
     replicas.forEach((r, i) => c.replicate(r, masters[i]));
     await c.until(
@@ -585,11 +251,7 @@ describe('bus engine (in-process cluster, fake clock)', () => {
   it('bus: a FAILed replica is cleared as soon as it answers again', async () => {
     const nodeTimeout = 2_000;
     const c = new SimCluster();
-    const masters = threeMasterRanges().map(([from, to], i) => {
-      const m = c.add({ nodeTimeout, configEpoch: BigInt(i + 1) });
-      c.addSlots(m, from, to);
-      return m;
-    });
+    const masters = c.addThreeMasters({ nodeTimeout });
     const replica = c.add({ nodeTimeout });
     await c.join();
     c.replicate(replica, masters[0]);
@@ -668,11 +330,7 @@ describe('bus engine (in-process cluster, fake clock)', () => {
 
   it('bus: a master still claiming slots with an older epoch gets an UPDATE and gives them up', async () => {
     const c = new SimCluster();
-    const [a, b, third] = threeMasterRanges().map(([from, to], i) => {
-      const m = c.add({ configEpoch: BigInt(i + 1) });
-      c.addSlots(m, from, to);
-      return m;
-    });
+    const [a, b, third] = c.addThreeMasters();
     await c.join();
     await c.until(() => c.nodes.every((n) => n.state.health === 'ok'), 5_000, 'slots known');
     a.keys.set(42, 3);
@@ -769,11 +427,10 @@ describe('bus engine (in-process cluster, fake clock)', () => {
     await c.join();
     await c.tick(1_000);
     const [a, b] = c.nodes;
+    c.replicate(b, a);
+    await c.until(() => c.view(a, b).slaveof === a.name, 3_000, 'A knows B replicates it');
     // cluster.c answers MFSTART with clusterSendPing(link, PING) on the link it came in
     // on; ping_sent is only set `if (!link->inbound && type == CLUSTERMSG_TYPE_PING)`.
-    a.engine.onOtherMessage = (link, msg) => {
-      if (msg.header.type === BusType.MFSTART) a.engine.sendPing(link, BusType.PING);
-    };
     const bToA = c.net.outbound(b.cport, a.cport)!; // A's inbound link
     const pingsBefore = b.engine.received.get('ping') ?? 0;
     bToA.client.write(encodeBusMessage({ header: b.engine.header(BusType.MFSTART), body: { kind: 'empty' } }));

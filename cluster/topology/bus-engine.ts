@@ -1,10 +1,12 @@
 import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { F } from './node-flags.js';
-import { type ClusterNode, SLOTS, inHandshake, isMaster, newClusterNode, randomNodeName } from './cluster-node.js';
+import { type ClusterNode, SLOTS, inHandshake, isMaster, isReplica, newClusterNode, randomNodeName } from './cluster-node.js';
 import type { ClusterState } from './state.js';
 import { BusLink } from './bus-link.js';
 import { gossipEntry, pickGossip } from './gossip.js';
+import type { FailoverSettings } from './failover.js';
+import { FailoverHooks } from './failover-hooks.js';
 import { slotBitmapGet } from '../bus/slot-bitmap.js';
 import { BusType as MSG, busTypeName as messageTypeName } from '../bus/constants.js';
 import type { BusHeader, BusMessage, GossipEntry } from '../bus/message.js';
@@ -13,15 +15,29 @@ import type { BusHeader, BusMessage, GossipEntry } from '../bus/message.js';
 export interface BusEngineDeps {
   state: ClusterState;
   /** Announced address and timeouts, read live so CONFIG SET takes effect. */
-  settings(): { announceHost: string; announcePort: number; announceBusPort: number; nodeTimeout: number };
+  settings(): BusSettings;
   connect(host: string, port: number): Duplex;
   /** Persist nodes.conf if the state is dirty (clusterSaveConfig). */
   save(): void;
   countKeysInSlot(slot: number): number;
   deleteKeysInSlot(slot: number): void;
+  /** master_repl_offset, or a replica's processed offset (cluster/replication/control.ts offset()). */
   replOffset(): bigint;
+  /** Replication, as failover needs it (cluster/replication/control.ts): 0 while the link is up. */
+  masterLinkDownMs(nowMs: number): number;
+  /** Manual failover, master side: hold client writes until `untilMs`, or until resumed. */
+  pauseWrites(untilMs: number): void;
+  resumeWrites(): void;
   log(line: string): void;
   now(): number;
+}
+
+export interface BusSettings extends FailoverSettings {
+  announceHost: string;
+  announcePort: number;
+  announceBusPort: number;
+  /** cluster-allow-replica-migration: a replica follows whoever took its master's slots. */
+  allowReplicaMigration: boolean;
 }
 
 /** cluster.h: failure reports stay valid for node_timeout x 2; FAIL of a master is undone after node_timeout x 2. */
@@ -46,10 +62,28 @@ export class BusEngine {
   private pfailNodes = 0;
   readonly sent = new Map<string, number>();
   readonly received = new Map<string, number>();
-  /** Hook for later issues (failover, live patching): messages this engine does not handle itself. */
+  /** Hook for later issues (live patching): messages this engine does not handle itself. */
   onOtherMessage: ((link: BusLink, msg: BusMessage, sender: ClusterNode | undefined) => void) | undefined;
+  /** Elections, votes and manual failovers (failover-hooks.ts). */
+  readonly failover: FailoverHooks;
 
-  constructor(private readonly deps: BusEngineDeps) {}
+  constructor(private readonly deps: BusEngineDeps) {
+    this.failover = new FailoverHooks({
+      state: deps.state,
+      settings: () => deps.settings(),
+      offset: () => deps.replOffset(),
+      masterLinkDownMs: (now) => deps.masterLinkDownMs(now),
+      pauseWrites: (until) => deps.pauseWrites(until),
+      resumeWrites: () => deps.resumeWrites(),
+      sendTo: (node, type) => this.sendEmpty(node, type),
+      broadcastAuthRequest: (mflags0) => this.broadcastEmpty(MSG.FAILOVER_AUTH_REQUEST, mflags0),
+      broadcastPong: (target) => this.broadcastPong(target),
+      bumpEpochWithoutConsensus: () => this.bumpEpochWithoutConsensus(),
+      save: () => deps.save(),
+      log: (line) => deps.log(line),
+      now: () => deps.now(),
+    });
+  }
 
   start(): void {
     this.timer = setInterval(() => this.cron(), 100);
@@ -121,7 +155,7 @@ export class BusEngine {
       cport: s.announceBusPort,
       flags: me.flags,
       state: state.health === 'ok' ? 0 : 1,
-      mflags: [0, 0, 0],
+      mflags: [this.failover.headerFlags(), 0, 0],
     };
   }
 
@@ -149,11 +183,31 @@ export class BusEngine {
     }
   }
 
-  broadcastPong(): void {
+  /** clusterBroadcastPong: to everyone, or to the replicas of our master (and ours) only. */
+  broadcastPong(target: 'all' | 'local-replicas' = 'all'): void {
+    const me = this.deps.state.myself;
     for (const [node, link] of this.links) {
-      if (node === this.deps.state.myself || inHandshake(node)) continue;
+      if (node === me || inHandshake(node)) continue;
+      if (target === 'local-replicas' && !(isReplica(node) && node.slaveof && (node.slaveof === me.name || node.slaveof === me.slaveof))) continue;
       this.sendPing(link, MSG.PONG);
     }
+  }
+
+  /** AUTH_ACK, MFSTART: a bare header over our link to `node`; false without a link. */
+  private sendEmpty(node: ClusterNode, type: number): boolean {
+    const link = this.links.get(node);
+    if (!link) return false;
+    this.send(link, { header: this.header(type), body: { kind: 'empty' } });
+    return true;
+  }
+
+  /** A bare header to every node (clusterRequestFailoverAuth: only masters answer). */
+  private broadcastEmpty(type: number, mflags0: number): void {
+    this.broadcast(() => {
+      const header = this.header(type);
+      header.mflags[0] |= mflags0;
+      return { header, body: { kind: 'empty' } };
+    });
   }
 
   private sendFail(nodename: string): void {
@@ -175,9 +229,16 @@ export class BusEngine {
   cron(): void {
     const { state } = this.deps;
     const now = this.deps.now();
-    const { nodeTimeout } = this.deps.settings();
+    const { nodeTimeout, replicaNoFailover } = this.deps.settings();
     const handshakeTimeout = Math.max(nodeTimeout, 1000);
     this.iteration++;
+    // clusterUpdateMyselfFlags: NOFAILOVER follows cluster-replica-no-failover and is
+    // announced, so other replicas leave us out of their rank.
+    const myFlags = replicaNoFailover ? state.myself.flags | F.NOFAILOVER : state.myself.flags & ~F.NOFAILOVER;
+    if (myFlags !== state.myself.flags) {
+      state.myself.flags = myFlags;
+      state.dirty = true;
+    }
     for (const [name, until] of this.blacklist) if (until < now) this.blacklist.delete(name);
 
     this.pfailNodes = 0;
@@ -219,6 +280,11 @@ export class BusEngine {
         this.sendPing(link, MSG.PING);
         continue;
       }
+      // A master paused for a manual failover PINGs the replica every cron.
+      if (link && !link.isClosed && this.failover.pinging(node)) {
+        this.sendPing(link, MSG.PING);
+        continue;
+      }
       if (node.pingSent === 0) continue;
       if (nodeDelay > nodeTimeout && !(node.flags & (F.PFAIL | F.FAIL))) {
         this.deps.log(`*** NODE ${node.name} possibly failing`);
@@ -227,6 +293,7 @@ export class BusEngine {
       }
     }
     if (changed) state.dirty = true;
+    this.failover.cron();
     state.updateHealth();
     this.deps.save();
   }
@@ -251,7 +318,10 @@ export class BusEngine {
   }
 
   private readonly linkEvents = {
-    message: (link: BusLink, msg: BusMessage) => this.process(link, msg),
+    message: (link: BusLink, msg: BusMessage) => {
+      this.process(link, msg);
+      this.failover.afterPacket();
+    },
     protocolError: (link: BusLink, e: Error) => this.deps.log(`bus: dropping link: ${e.message}`),
     badPacket: (link: BusLink, e: Error) => this.deps.log(`bus: ignoring packet: ${e.message}`),
     closed: (link: BusLink) => {
@@ -283,6 +353,7 @@ export class BusEngine {
         state.dirty = true;
       }
       sender.replOffset = h.offset;
+      this.failover.onHeader(sender, h);
     }
 
     const isPingLike = h.type === MSG.PING || h.type === MSG.PONG || h.type === MSG.MEET;
@@ -385,7 +456,28 @@ export class BusEngine {
       return;
     }
 
+    if (this.failover.onMessage(h, sender, () => this.sendPing(link, MSG.PING))) return;
     this.onOtherMessage?.(link, msg, sender);
+  }
+
+  /**
+   * clusterSetMaster: myself, without slots, replicates `n` from now on (CLUSTER
+   * REPLICATE, or a configuration change when `reconfigured`). Only the cluster state
+   * changes; replication follows myself.slaveof (its reconcile step).
+   */
+  setMaster(n: ClusterNode, reconfigured = false): void {
+    const { state } = this.deps;
+    const me = state.myself;
+    if (n === me) return;
+    if (reconfigured) this.deps.log(`Configuration change detected. Reconfiguring myself as a replica of ${n.name}`);
+    if (isMaster(me)) {
+      me.flags = (me.flags & ~(F.MASTER | F.MIGRATE_TO)) | F.SLAVE;
+      state.importing.clear();
+      state.migrating.clear();
+    }
+    me.slaveof = n.name;
+    state.dirty = true;
+    this.failover.manual.reset();
   }
 
   /** nodeUpdateAddressIfNeeded: a node that moved keeps its name; reconnect to the new address. */
@@ -439,28 +531,31 @@ export class BusEngine {
     const myMaster = state.shardMaster(me);
     let newMaster: ClusterNode | undefined;
     const dirty: number[] = [];
+    let senderSlots = 0;
+    let migratedOurSlots = 0;
     for (let s = 0; s < SLOTS; s++) {
       if (!slotBitmapGet(slots, s)) continue;
+      senderSlots++;
       const owner = state.slots[s];
       if (owner === sender) continue;
       if (state.importing.has(s)) continue;
       if (!owner || owner.configEpoch < senderEpoch) {
         if (owner === me && this.deps.countKeysInSlot(s) > 0) dirty.push(s);
-        if (owner === myMaster) newMaster = sender;
+        if (owner === myMaster) {
+          newMaster = sender;
+          migratedOurSlots++;
+        }
         state.unassignSlot(s);
         state.assignSlot(s, sender);
         state.migrating.delete(s);
       }
     }
-    if (newMaster && myMaster.numSlots === 0 && me.flags & F.SLAVE && me.slaveof !== newMaster.name) {
-      // Our master lost its last slot: follow the new owner (replica reconfiguration).
-      me.slaveof = newMaster.name;
-      this.deps.log(`Configuration change detected. Reconfiguring myself as a replica of ${newMaster.name}`);
-    } else if (newMaster && myMaster === me && me.numSlots === 0) {
-      this.deps.log(`Configuration change detected. Reconfiguring myself as a replica of ${newMaster.name}`);
-      me.flags &= ~F.MASTER;
-      me.flags |= F.SLAVE;
-      me.slaveof = newMaster.name;
+    // Our shard (ourselves as a master, or our master) lost its last slot to `sender`:
+    // we were failed over, or our master was. Follow the new owner, unless replica
+    // migration is off and the sender took more than our shard's slots (cluster.c 7.0).
+    const { allowReplicaMigration } = this.deps.settings();
+    if (newMaster && myMaster.numSlots === 0 && (allowReplicaMigration || senderSlots === migratedOurSlots)) {
+      this.setMaster(newMaster, true);
     } else {
       for (const s of dirty) this.deps.deleteKeysInSlot(s);
     }
@@ -481,7 +576,8 @@ export class BusEngine {
   /** Returns true if the epoch was bumped (CLUSTER SETSLOT NODE after an import). */
   bumpEpochWithoutConsensus(): boolean {
     const { state } = this.deps;
-    const max = state.maxConfigEpoch();
+    // clusterGetMaxEpoch counts currentEpoch too.
+    const max = state.maxConfigEpoch() > state.currentEpoch ? state.maxConfigEpoch() : state.currentEpoch;
     if (state.myself.configEpoch === 0n || state.myself.configEpoch !== max) {
       state.currentEpoch++;
       state.myself.configEpoch = state.currentEpoch;

@@ -8,3 +8,16 @@ export class ClusterConfigError extends Error {
     this.name = 'ClusterConfigError';
   }
 }
+
+/** A state machine asked for a change its table does not allow: a bug, never input. */
+export class IllegalTransitionError extends Error {
+  readonly code = 'ILLEGAL_TRANSITION';
+  constructor(
+    readonly machine: string,
+    readonly from: string,
+    readonly to: string,
+  ) {
+    super(`${machine}: illegal transition ${from} -> ${to}`);
+    this.name = 'IllegalTransitionError';
+  }
+}
