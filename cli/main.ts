@@ -5,6 +5,8 @@ import { downCommand, upCommand } from './cluster-commands.js';
 import { collectorCommand } from './collector-command.js';
 import { sqlCommand } from './sql-command.js';
 import { loadgenCommand } from './loadgen-command.js';
+import { controllerCommand } from './controller-command.js';
+import { eventCommand } from './event-command.js';
 
 /**
  * kvnetlab: one binary, one subcommand per process kind.
@@ -19,7 +21,9 @@ const program = new Command('kvnetlab')
   .addCommand(downCommand)
   .addCommand(collectorCommand)
   .addCommand(sqlCommand)
-  .addCommand(loadgenCommand);
+  .addCommand(loadgenCommand)
+  .addCommand(controllerCommand)
+  .addCommand(eventCommand);
 
 program.parseAsync(process.argv).catch((e: Error) => {
   process.stderr.write(`kvnetlab: ${e.message}\n`);
