@@ -1,4 +1,7 @@
 import { GiveUp, call, callText, fields, sleep, waitFor } from '../cluster/launcher/admin.js';
+import { randomBytes } from 'node:crypto';
+import { PeerClient } from '../cluster/node/peer-client.js';
+import { keyHashSlot } from '../cluster/store/slot.js';
 import { type ClusterFile, type NodeEntry, parseClusterNodes } from './cluster.js';
 import { ControllerError } from './errors.js';
 
@@ -52,6 +55,37 @@ export async function waitSynced(file: ClusterFile, n: NodeEntry, master: NodeEn
     return offset >= Number(m.master_repl_offset ?? 0);
   }, 100);
   return { offset };
+}
+
+/** A key whose slot `master` serves (a hash tag tried until one lands in its ranges). */
+export function probeKey(slotRanges: string[]): string {
+  const ranges = slotRanges.filter((r) => !r.startsWith('[')).map((r) => r.split('-').map(Number) as [number, number?]);
+  if (ranges.length === 0) throw new ControllerError('BAD_STATE', 'the master serves no slot: nothing to probe');
+  for (let i = 0; ; i++) {
+    const key = `kvnetlab:probe:{${i}}`;
+    const slot = keyHashSlot(key);
+    if (ranges.some(([a, b]) => slot >= a && slot <= (b ?? a))) return key;
+  }
+}
+
+/**
+ * The issue's caught-up check, end to end: SET a fresh value on the master (expiring in
+ * 60 s so it does not linger), then READONLY + GET on the replica until it reads it back.
+ */
+export async function probeReplica(file: ClusterFile, n: NodeEntry, master: NodeEntry, timeoutMs: number): Promise<void> {
+  const key = probeKey((await myself(file, master)).slots);
+  const value = randomBytes(8).toString('hex');
+  const set = await call(file.host, master.port, ['SET', key, value, 'PX', 60_000]);
+  if (set.t === 'error') throw new ControllerError('BAD_STATE', `probe SET on ${master.port}: ${set.v}`);
+  await within(`node ${n.port} to read the probe written on ${master.port}`, timeoutMs, async () => {
+    const peer = new PeerClient(file.host, n.port, 2000);
+    try {
+      const [, got] = await peer.pipeline([['READONLY'], ['GET', key]], 2000);
+      return got?.t === 'bulk' && got.v?.toString() === value;
+    } finally {
+      peer.close();
+    }
+  }, 50);
 }
 
 export type FailoverMode = 'default' | 'force' | 'takeover';

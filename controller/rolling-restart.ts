@@ -4,13 +4,13 @@ import type { ClusterFile, NodeEntry } from './cluster.js';
 import { ControllerError } from './errors.js';
 import type { Event } from './event-log.js';
 import { shutdownNode, snapshotPath, startNode } from './node-process.js';
-import { failover, syncCounters, waitClusterOk, waitDemoted, waitSynced } from './node-roles.js';
+import { failover, probeReplica, syncCounters, waitClusterOk, waitDemoted, waitSynced } from './node-roles.js';
 
 /**
  * Conventional patching (DESIGN.md; the SIGMOD 2025 paper's CP runs), one
  * master-replica group at a time:
  *
- *   replica R: restart --> resync (link up, offset caught up)
+ *   replica R: restart --> resync (link up, offset caught up, a probe SET on M read on R)
  *   CLUSTER FAILOVER on R (plain x10, then FORCE, then TAKEOVER) --> roles swapped
  *   old master M: restart --> resync as R's replica
  *   pause, next group
@@ -75,6 +75,7 @@ async function restartAndResync(ev: Event, runDir: string, file: ClusterFile, n:
   });
   await ev.phase('resync', n.id, String(n.port), async (d) => {
     const { offset } = await waitSynced(file, n, master, o.timeoutMs);
+    await probeReplica(file, n, master, o.timeoutMs);
     const after = await syncCounters(file, master);
     Object.assign(d, { master: master.port, offset, full_syncs: after.full - before.full, partial_syncs: after.partial - before.partial });
   });

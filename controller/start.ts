@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { kvnetlabCli, spawnDetached } from '../cluster/launcher/processes.js';
+import { isAlive, kvnetlabCli, spawnDetached, stopProcess } from '../cluster/launcher/processes.js';
 import { openSink, type StoreTarget } from '../telemetry/open-sink.js';
 import type { RowSink } from '../telemetry/rows.js';
 import { buildApp, controllerMetrics } from './app.js';
-import { chooseToken, writeTokenFile } from './auth.js';
+import { TOKEN_FILE, chooseToken, readTokenFile, writeTokenFile } from './auth.js';
 import { EventLog } from './event-log.js';
 import { rememberArgv } from './node-process.js';
 import { readCluster } from './cluster.js';
@@ -77,12 +77,43 @@ export function readControllerFile(runDir: string): { url: string; pid: number; 
   return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as { url: string; pid: number; runId: string }) : undefined;
 }
 
+export interface SpawnedController {
+  pid: number;
+  /** For isAlive/stopProcess (cluster/launcher/processes.ts), as `down` uses them. */
+  cmdlineMark: string;
+  url: string;
+  token: string;
+  tokenFile: string;
+}
+
 /**
  * For `kvnetlab up`: the controller as a detached process beside the nodes (log in
- * <runDir>/controller.log). Returns its pid and the cmdline mark for `down`'s isAlive.
+ * <runDir>/controller.log), started after cluster.json is written. Resolves once it
+ * listens (its controller.json names its pid), with its URL and token for `up` to print.
+ * `args` are extra `kvnetlab controller` flags (--port, --token, --pause, store flags).
  */
-export function spawnController(runDir: string, args: string[] = []): { pid: number; cmdlineMark: string } {
+export async function spawnController(runDir: string, args: string[] = [], timeoutMs = 30_000): Promise<SpawnedController> {
   const dir = resolve(runDir);
+  rmSync(join(dir, CONTROLLER_FILE), { force: true });
   const pid = spawnDetached(process.execPath, [kvnetlabCli(), 'controller', '--dir', dir, ...args], dir, join(dir, 'controller.log'));
-  return { pid, cmdlineMark: `controller --dir ${dir}` };
+  const cmdlineMark = `controller --dir ${dir}`;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const f = readControllerFile(dir);
+    if (f?.pid === pid) return { pid, cmdlineMark, url: f.url, token: readTokenFile(dir) ?? '', tokenFile: join(dir, TOKEN_FILE) };
+    if (!isAlive(pid, cmdlineMark)) throw new Error(`the controller exited at start; see ${join(dir, 'controller.log')}`);
+    if (Date.now() > deadline) {
+      await stopProcess(pid, cmdlineMark, 2000);
+      throw new Error(`the controller did not listen within ${timeoutMs} ms; see ${join(dir, 'controller.log')}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** For `kvnetlab down`: stop the controller spawnController started (SIGTERM: it waits for running events). */
+export async function stopController(runDir: string, graceMs = 10_000): Promise<'stopped' | 'killed' | 'gone'> {
+  const dir = resolve(runDir);
+  const f = readControllerFile(dir);
+  if (!f) return 'gone';
+  return stopProcess(f.pid, `controller --dir ${dir}`, graceMs);
 }

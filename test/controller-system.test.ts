@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callText, fields, waitFor } from '../cluster/launcher/admin.js';
 import { parseClusterNodes } from '../controller/cluster.js';
 import type { EventView } from '../controller/event-log.js';
-import { type RunningController, startController } from '../controller/start.js';
+import { type RunningController, spawnController, startController, stopController } from '../controller/start.js';
+import { isAlive } from '../cluster/launcher/processes.js';
 import { openQueryStore } from '../telemetry/open-sink.js';
 import { queryRows } from '../telemetry/store.js';
 import { type CollectorProcess, startCollectorProcess } from './support/collector-process.js';
@@ -169,12 +170,45 @@ describe('controller against kvnetlab nodes (3P-1R)', () => {
     await r?.cluster.stop();
   });
 
-  it('controller: a cp-partial of one group on kvnetlab nodes swaps master and replica with partial resyncs', async () => {
-    const ev = await cpPartialSwapsGroup(r!, 22711, 22714);
+  it('controller: on kvnetlab nodes a cp-partial swaps a group with partial resyncs, a cp-full resyncs fully', async () => {
+    const partial = await cpPartialSwapsGroup(r!, 22711, 22714);
+    const full = await event(r!.cluster.dir, 'cp-full', '--group', '22712');
+    expect(full.state).toBe('ok');
+    for (const p of full.phases.filter((x) => x.kind === 'resync')) {
+      expect(p.detail.full_syncs, p.name).toBeGreaterThanOrEqual(1);
+      expect(p.detail.partial_syncs, p.name).toBe(0);
+    }
+    expect((await roleOf(22715)).role).toBe('master');
+    expect((await roleOf(22712)).role).toBe('replica');
+    // Data survived both: every key written before reads back through the cluster.
+    const client = new Cluster(r!.cluster.seeds);
+    try {
+      expect(await client.get('ctl:0')).toBe('v0');
+      expect(await client.get('ctl:199')).toBe('v199');
+    } finally {
+      client.disconnect();
+    }
     await r!.controller.close();
     const rows = await storedEvents(collector, r!.runId);
-    expect(rows.filter((x) => x.parent_id === ev.id).map((x) => `${x.kind} ${x.status}`)).toEqual(
+    expect(rows.filter((x) => x.parent_id === partial.id).map((x) => `${x.kind} ${x.status}`)).toEqual(
       ['restart ok', 'resync ok', 'failover ok', 'restart ok', 'resync ok', 'settle ok'],
     );
+    expect(rows.filter((x) => x.parent_id === '').map((x) => x.kind)).toEqual(['cp-partial', 'cp-full']);
   }, 180_000);
+
+  it('controller: spawnController starts `kvnetlab controller` for up, stopController ends it', async () => {
+    const spawned = await spawnController(r!.cluster.dir, ['--port', '0', '--collector-url', collector.url]);
+    try {
+      expect(isAlive(spawned.pid, spawned.cmdlineMark)).toBe(true);
+      const cluster = (await (await fetch(`${spawned.url}/cluster`)).json()) as { nodes: Array<{ cluster_state: string }> };
+      expect(cluster.nodes.map((n) => n.cluster_state)).toEqual(Array(6).fill('ok'));
+      const refused = await fetch(`${spawned.url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"kind":"snapshot","node":"22711"}' });
+      expect(refused.status).toBe(401);
+      const snap = await event(r!.cluster.dir, 'snapshot', '--node', '22711');
+      expect(snap.state).toBe('ok');
+    } finally {
+      expect(await stopController(r!.cluster.dir)).toBe('stopped');
+    }
+    expect(isAlive(spawned.pid, spawned.cmdlineMark)).toBe(false);
+  }, 60_000);
 });
