@@ -48,6 +48,9 @@ export async function rollingRestart(ev: Event, runDir: string, file: ClusterFil
     const outcome = await ev.phase('failover', first.id, String(first.port), async (d) => {
       const out = await failover(file, first, 'default', { tries: o.failoverTries, tryMs: o.failoverTryMs, log: (l) => ev.log(l) });
       await waitDemoted(file, g.master, first, o.timeoutMs);
+      // The demoted master resyncs (partially) from the new one; let that finish here, so
+      // its restart's resync phase counts only the sync the restart caused.
+      await waitSynced(file, g.master, first, o.timeoutMs);
       Object.assign(d, { mode: out.mode, attempts: out.attempts, old_master: g.master.port });
       return out;
     });

@@ -55,6 +55,12 @@ async function event(dir: string, ...args: string[]): Promise<EventView> {
   return JSON.parse(r.stdout) as EventView;
 }
 
+/** The phase durations, printed as the test's figures. */
+function printPhases(label: string, ev: EventView): void {
+  const ms = (e: EventView) => e.endMs - e.startMs;
+  console.log(`${label}: ${ev.kind} ${ms(ev)} ms = ${ev.phases.map((p) => `${p.name} ${ms(p)}`).join(', ')}`);
+}
+
 async function clusterOk(c: TestCluster): Promise<boolean> {
   for (const n of c.state.nodes) if (fields(await callText(HOST, n.port, ['CLUSTER', 'INFO'])).cluster_state !== 'ok') return false;
   return true;
@@ -66,6 +72,7 @@ async function cpPartialSwapsGroup(rig: Rig, masterPort: number, replicaPort: nu
   expect(before.role).toBe('master');
   const ev = await event(rig.cluster.dir, 'cp-partial', '--group', String(masterPort), '--pause', '200');
   expect(ev.state).toBe('ok');
+  printPhases(rig.cluster.state.kind, ev);
   expect(ev.phases.map((p) => p.name)).toEqual([
     `restart ${replicaPort}`, `resync ${replicaPort}`, `failover ${replicaPort}`, `restart ${masterPort}`, `resync ${masterPort}`, 'settle',
   ]);
@@ -174,6 +181,7 @@ describe('controller against kvnetlab nodes (3P-1R)', () => {
     const partial = await cpPartialSwapsGroup(r!, 22711, 22714);
     const full = await event(r!.cluster.dir, 'cp-full', '--group', '22712');
     expect(full.state).toBe('ok');
+    printPhases('kvnetlab', full);
     for (const p of full.phases.filter((x) => x.kind === 'resync')) {
       expect(p.detail.full_syncs, p.name).toBeGreaterThanOrEqual(1);
       expect(p.detail.partial_syncs, p.name).toBe(0);
