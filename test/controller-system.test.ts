@@ -164,6 +164,35 @@ describe('controller against redis-server 7.0 (3P-1R)', () => {
     expect(phases.every((x) => Number(x.start_ms) >= Number(cpRow.start_ms) && Number(x.end_ms) <= Number(cpRow.end_ms))).toBe(true);
     expect(await clusterOk(rig.cluster)).toBe(true);
   }, 180_000);
+
+  it('controller: a failover whose master is dead escalates from plain CLUSTER FAILOVER to FORCE; the old master rejoins as replica', async () => {
+    const rig = r!;
+    // A second controller with a short ladder (the first one was closed to read its rows).
+    const c = await startController({ runDir: rig.cluster.dir, port: 0, runId: `${rig.runId}-ladder`, sink: null, log: () => {}, timeoutMs: 30_000, failoverTries: 2, failoverTryMs: 1000 });
+    try {
+      // Keep 22706 from failing over on its own, so only the controller's ladder can promote it.
+      expect(await callText(HOST, 22706, ['CONFIG', 'SET', 'cluster-replica-no-failover', 'yes'])).toBe('OK');
+      const post = async (body: object) => {
+        const res = await fetch(`${c.url}/events`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${c.token}` }, body: JSON.stringify(body) });
+        expect(res.status).toBe(202);
+        const { event } = (await res.json()) as { event: EventView };
+        await c.runner.idle;
+        return c.runner.get(event.id)!;
+      };
+      expect((await post({ kind: 'kill', node: '22703' })).state).toBe('ok');
+      await waitFor('22703 to be flagged fail', 20_000, async () => parseClusterNodes(await callText(HOST, 22706, ['CLUSTER', 'NODES'])).some((l) => l.addr.startsWith('127.0.0.1:22703@') && l.flags.includes('fail')));
+      const fo = await post({ kind: 'failover', node: '22706' });
+      expect(fo.state, JSON.stringify(fo.error)).toBe('ok');
+      expect(fo.detail).toMatchObject({ mode: 'force', attempts: 3 });
+      expect((await roleOf(22706)).role).toBe('master');
+      const back = await post({ kind: 'restart', node: '22703' });
+      expect(back.state, JSON.stringify(back.error)).toBe('ok');
+      expect(await roleOf(22703)).toMatchObject({ role: 'replica', master: (await roleOf(22706)).id });
+      await waitFor('cluster_state:ok everywhere', 20_000, () => clusterOk(rig.cluster));
+    } finally {
+      await c.close();
+    }
+  }, 120_000);
 });
 
 describe('controller against kvnetlab nodes (3P-1R)', () => {
