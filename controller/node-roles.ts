@@ -94,6 +94,8 @@ export interface FailoverOutcome {
   mode: FailoverMode;
   attempts: number;
   oldMaster: string;
+  /** Replies of attempts that did not promote the replica (error text or `no promotion in N ms`). */
+  misses: string[];
 }
 
 /**
@@ -109,16 +111,21 @@ export async function failover(file: ClusterFile, n: NodeEntry, start: FailoverM
   if (start === 'default') for (let i = 0; i < o.tries; i++) ladder.push('default');
   if (start !== 'takeover') ladder.push('force', 'force');
   ladder.push('takeover');
+  const misses: string[] = [];
   for (const [i, mode] of ladder.entries()) {
     const args = mode === 'default' ? ['CLUSTER', 'FAILOVER'] : ['CLUSTER', 'FAILOVER', mode.toUpperCase()];
     const r = await call(file.host, n.port, args).catch((e: Error) => ({ t: 'error' as const, v: e.message }));
-    if (r.t === 'error') o.log(`failover ${n.port}: ${args.join(' ')} -> ${r.v}`);
+    if (r.t === 'error') {
+      o.log(`failover ${n.port}: ${args.join(' ')} -> ${r.v}`);
+      misses.push(`${args.join(' ')}: ${r.v}`);
+    }
     const deadline = Date.now() + o.tryMs;
     while (Date.now() < deadline) {
       const now = await myself(file, n).catch(() => undefined);
-      if (now?.role === 'master') return { mode, attempts: i + 1, oldMaster: me.masterId };
+      if (now?.role === 'master') return { mode, attempts: i + 1, oldMaster: me.masterId, misses };
       await sleep(100);
     }
+    if (r.t !== 'error') misses.push(`${args.join(' ')}: no promotion in ${o.tryMs} ms`);
   }
   throw new ControllerError('BAD_STATE', `node ${n.port} did not become master after ${ladder.length} CLUSTER FAILOVER attempts`);
 }

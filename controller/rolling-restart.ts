@@ -51,7 +51,7 @@ export async function rollingRestart(ev: Event, runDir: string, file: ClusterFil
       // The demoted master resyncs (partially) from the new one; let that finish here, so
       // its restart's resync phase counts only the sync the restart caused.
       await waitSynced(file, g.master, first, o.timeoutMs);
-      Object.assign(d, { mode: out.mode, attempts: out.attempts, old_master: g.master.port });
+      Object.assign(d, { mode: out.mode, attempts: out.attempts, old_master: g.master.port, ...(out.misses.length ? { misses: out.misses } : {}) });
       return out;
     });
     ev.log(`group ${i + 1}/${groups.length}: ${first.port} is master (${outcome.mode}, ${outcome.attempts} attempt(s))`);

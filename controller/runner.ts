@@ -95,7 +95,7 @@ export class Runner implements EventService {
       case 'failover': {
         const mode = req.takeover ? 'takeover' : req.force ? 'force' : 'default';
         const out = await failover(file, n, mode, { tries: this.o.failoverTries, tryMs: this.o.failoverTryMs, log: (l) => ev.log(l) });
-        Object.assign(ev.view.detail, { mode: out.mode, attempts: out.attempts });
+        Object.assign(ev.view.detail, { mode: out.mode, attempts: out.attempts, ...(out.misses.length ? { misses: out.misses } : {}) });
         const old = file.nodes.find((x) => x.id === out.oldMaster);
         // A dead old master cannot be demoted now; it learns when it comes back.
         if (old && (await myself(file, old).then(() => true, () => false))) await waitDemoted(file, old, n, t);

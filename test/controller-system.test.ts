@@ -59,6 +59,7 @@ async function event(dir: string, ...args: string[]): Promise<EventView> {
 function printPhases(label: string, ev: EventView): void {
   const ms = (e: EventView) => e.endMs - e.startMs;
   console.log(`${label}: ${ev.kind} ${ms(ev)} ms = ${ev.phases.map((p) => `${p.name} ${ms(p)}`).join(', ')}`);
+  for (const p of ev.phases) if (p.detail.misses) console.log(`  ${p.name}: ${JSON.stringify(p.detail.misses)}`);
 }
 
 async function clusterOk(c: TestCluster): Promise<boolean> {
@@ -184,6 +185,7 @@ describe('controller against redis-server 7.0 (3P-1R)', () => {
       const fo = await post({ kind: 'failover', node: '22706' });
       expect(fo.state, JSON.stringify(fo.error)).toBe('ok');
       expect(fo.detail).toMatchObject({ mode: 'force', attempts: 3 });
+      expect((fo.detail.misses as string[])[0]).toMatch(/^CLUSTER FAILOVER: /);
       expect((await roleOf(22706)).role).toBe('master');
       const back = await post({ kind: 'restart', node: '22703' });
       expect(back.state, JSON.stringify(back.error)).toBe('ok');
