@@ -6,6 +6,8 @@ import { collectorCommand } from './collector-command.js';
 import { sqlCommand } from './sql-command.js';
 import { loadgenCommand } from './loadgen-command.js';
 import { proxyCommand } from './proxy-command.js';
+import { controllerCommand } from './controller-command.js';
+import { eventCommand } from './event-command.js';
 
 /**
  * kvnetlab: one binary, one subcommand per process kind.
@@ -22,7 +24,9 @@ const program = new Command('kvnetlab')
   .addCommand(collectorCommand)
   .addCommand(sqlCommand)
   .addCommand(loadgenCommand)
-  .addCommand(proxyCommand);
+  .addCommand(proxyCommand)
+  .addCommand(controllerCommand)
+  .addCommand(eventCommand);
 
 program.parseAsync(process.argv).catch((e: Error) => {
   process.stderr.write(`kvnetlab: ${e.message}\n`);
