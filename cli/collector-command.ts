@@ -1,14 +1,9 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { portOrZero } from './options.js';
+import { Command } from 'commander';
 import { startCollector } from '../telemetry/collector.js';
 import { DEFAULT_COLLECTOR_PORT, DEFAULT_STORE_DIR } from '../telemetry/open-sink.js';
 
 const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 23)} ${line}\n`);
-
-function portOrZero(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError(`'${value}' is not a TCP port (0-65535; 0 = any free port)`);
-  return n;
-}
 
 export const collectorCommand = new Command('collector')
   .description('own the chDB data directory and take rows (POST /rows/:table) and SQL (POST /query) over HTTP')

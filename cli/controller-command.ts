@@ -1,16 +1,11 @@
+import { portOrZero } from './options.js';
 import { randomUUID } from 'node:crypto';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { DEFAULT_CONTROLLER_PORT, startController } from '../controller/start.js';
 import { nonNegativeInt, positiveInt } from './options.js';
 import { addStoreOptions, storeTarget } from './store-options.js';
 
 const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 23)} ${line}\n`);
-
-function portOrZero(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError(`'${value}' is not a TCP port (0-65535; 0 = any free port)`);
-  return n;
-}
 
 interface ControllerFlags {
   dir: string;

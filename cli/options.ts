@@ -7,6 +7,13 @@ export function portNumber(value: string): number {
   return n;
 }
 
+/** A listening port where 0 means "any free port" (the chosen one is written to a file). */
+export function portOrZero(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError(`'${value}' is not a TCP port (0-65535; 0 = any free port)`);
+  return n;
+}
+
 export function positiveInt(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < 1) throw new InvalidArgumentError(`'${value}' is not a positive integer`);
