@@ -1,5 +1,6 @@
 import { crc32 } from 'node:zlib';
-import { CopySlab, restoreValue } from '../store/dump.js';
+import { CopySlab, restoreStringCovered, restoreValue } from '../store/dump.js';
+import type { Value } from '../store/value.js';
 import { DumpPayloadError } from '../store/errors.js';
 import { SnapshotError, type SnapshotErrorCode } from './errors.js';
 import {
@@ -167,12 +168,16 @@ export class SnapshotDecoder {
           break;
         }
         case 'payload': {
-          let value;
-          try {
-            value = restoreValue(buf.subarray(at, pos), { checksumCovered: true, slab: this.slab });
-          } catch (e) {
-            if (e instanceof DumpPayloadError) return this.fail('BAD_ENTRY', `value of key #${this.keys}: ${e.fault} ${e.detail}`, off), pos;
-            throw e;
+          let value: Value;
+          const str = restoreStringCovered(buf, at, pos, this.slab);
+          if (str) value = { type: 'string', value: str };
+          else {
+            try {
+              value = restoreValue(buf.subarray(at, pos), { checksumCovered: true, slab: this.slab });
+            } catch (e) {
+              if (e instanceof DumpPayloadError) return this.fail('BAD_ENTRY', `value of key #${this.keys}: ${e.fault} ${e.detail}`, off), pos;
+              throw e;
+            }
           }
           this.keys++;
           this.next('opcode', 1);

@@ -96,18 +96,33 @@ export class CopySlab {
 
   constructor(private readonly blockBytes = 1 << 20) {}
 
-  copy(src: Buffer): Buffer {
-    const n = src.length;
-    if (n > this.blockBytes >>> 4) return Buffer.from(src);
+  /** A copy of src[start, end). */
+  copy(src: Buffer, start = 0, end = src.length): Buffer {
+    const n = end - start;
+    if (n > this.blockBytes >>> 4) return Buffer.from(src.subarray(start, end));
     if (this.pos + n > this.block.length) {
       this.block = Buffer.allocUnsafeSlow(this.blockBytes);
       this.pos = 0;
     }
-    src.copy(this.block, this.pos);
+    src.copy(this.block, this.pos, start, end);
     const out = this.block.subarray(this.pos, this.pos + n);
     this.pos += n;
     return out;
   }
+}
+
+const MAGIC_U32 = 0x4b564e4c; // "KVNL"
+
+/**
+ * The bytes of a well-formed string payload at buf[at, end), copied into `slab`, without
+ * checking its CRC (the caller's covers it, see RestoreOptions); undefined for anything
+ * else, which restoreValue then judges. The fast path of a snapshot load: strings are
+ * the bulk of a dataset, and this makes no Reader and no view of the payload.
+ */
+export function restoreStringCovered(buf: Buffer, at: number, end: number, slab: CopySlab): Buffer | undefined {
+  if (end - at < HEADER + 4 + TRAILER || buf[at + 5] !== TYPE_CODE.string || buf[at + 4] !== DUMP_VERSION) return undefined;
+  if (buf.readUInt32BE(at) !== MAGIC_U32 || buf.readUInt32BE(at + HEADER) !== end - at - HEADER - 4 - TRAILER) return undefined;
+  return slab.copy(buf, at + HEADER + 4, end - TRAILER);
 }
 
 export interface RestoreOptions {
@@ -146,8 +161,8 @@ class Reader {
   bytes(): Buffer {
     const len = this.u32();
     this.need(len);
-    const src = this.buf.subarray(this.pos, this.pos + len);
-    const b = this.slab ? this.slab.copy(src) : Buffer.from(src); // a copy: the payload is not ours to keep
+    // A copy: the payload is not ours to keep.
+    const b = this.slab ? this.slab.copy(this.buf, this.pos, this.pos + len) : Buffer.from(this.buf.subarray(this.pos, this.pos + len));
     this.pos += len;
     return b;
   }
