@@ -89,19 +89,30 @@ export function dumpValue(v: Value): Buffer {
  * value (Buffer.from makes an 8 KiB pool every 8 values of 1 KiB, and each pool is an
  * ArrayBuffer the GC tracks). For loading many values at once (a replica's full sync, a
  * snapshot file); a block lives as long as any value in it, as jemalloc's runs do in Redis.
+ *
+ * Blocks double in size (1 MiB .. 256 MiB): V8 starts a full mark of the heap each time
+ * ArrayBuffer memory has grown by 64 MiB since the last one and an allocation crosses
+ * that line, so fixed-size blocks made one full GC per 64 MiB loaded, each marking
+ * every key loaded so far (quadratic: a 1 GiB load spent seconds in them); doubling
+ * blocks make about log2 of them. The untouched tail of the last block is not resident
+ * (a large malloc is mmap'ed and faulted in page by page).
  */
+const FIRST_BLOCK = 1 << 20;
+const LAST_BLOCK = 256 << 20;
+/** Values above this get their own allocation. */
+const BIG_VALUE = 64 * 1024;
 export class CopySlab {
   private block = Buffer.alloc(0);
   private pos = 0;
-
-  constructor(private readonly blockBytes = 1 << 20) {}
+  private next = FIRST_BLOCK;
 
   /** A copy of src[start, end). */
   copy(src: Buffer, start = 0, end = src.length): Buffer {
     const n = end - start;
-    if (n > this.blockBytes >>> 4) return Buffer.from(src.subarray(start, end));
+    if (n > BIG_VALUE) return Buffer.from(src.subarray(start, end));
     if (this.pos + n > this.block.length) {
-      this.block = Buffer.allocUnsafeSlow(this.blockBytes);
+      this.block = Buffer.allocUnsafeSlow(this.next);
+      this.next = Math.min(this.next * 2, LAST_BLOCK);
       this.pos = 0;
     }
     src.copy(this.block, this.pos, start, end);
