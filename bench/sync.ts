@@ -12,7 +12,7 @@
  *
  * Rounds alternate kvnetlab and Redis so both see the same machine noise; medians.
  *
- *   npm run bench:sync [-- --mib 128 --value 1024 --rounds 3 --systems kvnetlab,redis]
+ *   npm run bench:sync [-- --mib 128 --value 1024 --rounds 3 --systems kvnetlab,redis --port 22081]
  */
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,17 +28,21 @@ const { values } = parseArgs({
     value: { type: 'string', default: '1024' },
     systems: { type: 'string', default: 'kvnetlab,redis' },
     rounds: { type: 'string', default: '3' },
+    /** First of four consecutive client ports (master, replica; kvnetlab then Redis). */
+    port: { type: 'string', default: '22081' },
   },
 });
 const rounds = Number(values.rounds);
+const port0 = Number(values.port);
 const systems = values.systems.split(',');
 const mib = Number(values.mib);
 const valueSize = Number(values.value);
 const keys = Math.floor((mib * 1024 * 1024) / valueSize);
 
-/** KVNETLAB_CPU_PROF=1: each kvnetlab node writes a V8 CPU profile into its directory's parent's `prof/`. */
-function profile(dir: string): string[] {
-  return process.env.KVNETLAB_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', join(dir, '..', '..', `prof-${process.pid}`)] : [];
+/** KVNETLAB_CPU_PROF=1: each kvnetlab node writes a V8 CPU profile into `<tmpdir>/kvnetlab-sync-prof-<pid>/` (kept after the run). */
+const profDir = join(tmpdir(), `kvnetlab-sync-prof-${process.pid}`);
+function profile(): string[] {
+  return process.env.KVNETLAB_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
 }
 
 interface Proc {
@@ -61,7 +65,7 @@ async function startNode(kind: 'kvnetlab' | 'redis', port: number, dir: string):
           d,
           join(d, 'log'),
         )
-      : spawnDetached(process.execPath, ['--max-old-space-size=8192', ...profile(d), kvnetlabCli(), 'node', '--port', String(port), '--dir', d, '--repl-timeout', '600'], d, join(d, 'log'));
+      : spawnDetached(process.execPath, ['--max-old-space-size=8192', ...profile(), kvnetlabCli(), 'node', '--port', String(port), '--dir', d, '--repl-timeout', '600'], d, join(d, 'log'));
   await waitFor(`${kind} on ${port}`, 20_000, async () => (await callText('127.0.0.1', port, ['PING'])) === 'PONG');
   return { port, pid };
 }
@@ -127,8 +131,8 @@ async function main(): Promise<void> {
   try {
     const runs: Record<string, Array<{ seconds: number; bytes: number }>> = { kvnetlab: [], redis: [] };
     for (let r = 1; r <= rounds; r++) {
-      if (systems.includes('kvnetlab')) runs.kvnetlab.push(await fullSync('kvnetlab', [22081, 22082], join(dir, `round-${r}`)));
-      if (systems.includes('redis')) runs.redis.push(await fullSync('redis', [22083, 22084], join(dir, `round-${r}`)));
+      if (systems.includes('kvnetlab')) runs.kvnetlab.push(await fullSync('kvnetlab', [port0, port0 + 1], join(dir, `round-${r}`)));
+      if (systems.includes('redis')) runs.redis.push(await fullSync('redis', [port0 + 2, port0 + 3], join(dir, `round-${r}`)));
       process.stderr.write(`round ${r}: ${JSON.stringify({ kvnetlab: runs.kvnetlab.at(-1), redis: runs.redis.at(-1) })}\n`);
     }
     const median = (xs: Array<{ seconds: number; bytes: number }>) =>
@@ -144,6 +148,7 @@ async function main(): Promise<void> {
     console.log(`TS/Redis: time ${(rd.seconds / ts.seconds).toFixed(3)} (Redis s / TS s), throughput ${(ts.bytes / ts.seconds / (rd.bytes / rd.seconds)).toFixed(3)}  target >= 0.5`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    if (process.env.KVNETLAB_CPU_PROF) console.log(`CPU profiles in ${profDir}`);
   }
 }
 

@@ -126,7 +126,7 @@ describe('snapshot codec', () => {
     expect(bad(9, 2)).toBe('BAD_VERSION');
     expect(bad(20, 0x30)).toBe('BAD_HEADER'); // a replid digit: header CRC no longer matches
     expect(bad(HEADER_BYTES, 0x07)).toBe('BAD_OPCODE');
-    expect(bad(HEADER_BYTES + 5 + 1 + 12 + 9, 0x77)).toBe('BAD_ENTRY'); // the value byte: DUMP crc fails
+    expect(bad(HEADER_BYTES + 5 + 1 + 12 + 9, 0x77)).toBe('BAD_ENTRY'); // the value's length byte: the DUMP body no longer parses
     expect(bad(HEADER_BYTES + 5, 0x6c)).toBe('BAD_CHECKSUM'); // the key byte: only the file CRC sees it
     expect(bad(b.length - 1, b[b.length - 1] ^ 1)).toBe('BAD_CHECKSUM');
   });

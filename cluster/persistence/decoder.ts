@@ -1,5 +1,6 @@
 import { crc32 } from 'node:zlib';
-import { restoreValue } from '../store/dump.js';
+import { CopySlab, restoreStringCovered, restoreValue } from '../store/dump.js';
+import type { Value } from '../store/value.js';
 import { DumpPayloadError } from '../store/errors.js';
 import { SnapshotError, type SnapshotErrorCode } from './errors.js';
 import {
@@ -39,17 +40,22 @@ const MAX_KEY = 512 * 1024 * 1024;
 
 /**
  * Incremental snapshot decoder (STYLE.md 1): `write(chunk)` any split of the bytes,
- * `end()` when the input is over. Input is kept as a list of chunks and joined only
- * when a whole field is present, so a large value arriving in small chunks is copied
- * once. Running out of bytes is never an error until `end()` (TRUNCATED); malformed
- * bytes are reported as soon as they are seen.
+ * `end()` when the input is over. Fields are parsed in place in the chunk they arrive
+ * in; only a field cut by a chunk boundary is joined (its pieces are held until it is
+ * complete, so a large value arriving in small chunks is copied once). The whole-file
+ * CRC is folded once per run of fields parsed in one buffer, not once per field, and
+ * the DUMP payloads' own CRCs are not recomputed: the file CRC covers their bytes and
+ * is checked before any consumer may use an entry (onEntry). Values are copied out of
+ * the chunk into shared blocks (CopySlab). Running out of bytes is never an error until
+ * `end()` (TRUNCATED); malformed bytes are reported as soon as they are seen.
  *
  *   header -> opcode -+- 0x01 -> key -> entry (expire, vlen) -> payload -> opcode ...
  *                     +- 0xFF -> trailer -> done
  */
 export class SnapshotDecoder {
-  private chunks: Buffer[] = [];
-  private buffered = 0;
+  /** The start of a field cut by a chunk boundary: fewer than `need` bytes. */
+  private held: Buffer[] = [];
+  private heldBytes = 0;
   private stage: Stage = 'header';
   /** Bytes consumed so far = offset in the snapshot of the next byte to parse. */
   private offset = 0;
@@ -58,6 +64,8 @@ export class SnapshotDecoder {
   private key = '';
   private expireAt: number | undefined;
   private need = HEADER_BYTES;
+  private ended: SnapshotTrailer | undefined;
+  private readonly slab = new CopySlab();
 
   constructor(private readonly h: SnapshotHandlers) {}
 
@@ -75,12 +83,29 @@ export class SnapshotDecoder {
   }
 
   write(chunk: Buffer): void {
-    if (this.stage === 'done' || this.stage === 'failed') return;
-    if (chunk.length === 0) return;
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
-    if (this.stage === 'header' && !this.magicSoFar()) return;
-    while (this.buffered >= this.need && !this.finished()) this.step();
+    if (this.finished() || chunk.length === 0) return;
+    if (this.stage === 'header' && !this.magicSoFar(chunk)) return;
+    let pos = 0;
+    if (this.heldBytes > 0) {
+      const take = this.need - this.heldBytes;
+      if (chunk.length < take) {
+        this.held.push(chunk);
+        this.heldBytes += chunk.length;
+        return;
+      }
+      this.held.push(chunk.subarray(0, take));
+      const field = Buffer.concat(this.held, this.need);
+      this.held = [];
+      this.heldBytes = 0;
+      this.run(field, 0);
+      pos = take;
+    }
+    if (!this.finished()) pos = this.run(chunk, pos);
+    if (this.stage === 'done') return this.h.onEnd(this.ended!, chunk.subarray(pos));
+    if (this.stage !== 'failed' && pos < chunk.length) {
+      this.held = [chunk.subarray(pos)];
+      this.heldBytes = chunk.length - pos;
+    }
   }
 
   private finished(): boolean {
@@ -89,77 +114,100 @@ export class SnapshotDecoder {
 
   /** The input is over: anything short of a complete trailer is TRUNCATED. */
   end(): void {
-    if (this.stage === 'done' || this.stage === 'failed') return;
-    this.fail('TRUNCATED', `input ended in ${this.stage} after ${this.offset + this.buffered} bytes`, this.offset + this.buffered);
+    if (this.finished()) return;
+    this.fail('TRUNCATED', `input ended in ${this.stage} after ${this.offset + this.heldBytes} bytes`, this.offset + this.heldBytes);
   }
 
   /** Refuse a non-snapshot as soon as its first bytes differ from the magic. */
-  private magicSoFar(): boolean {
-    const head = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
-    const n = Math.min(head.length, MAGIC.length);
-    if (head.subarray(0, n).equals(MAGIC.subarray(0, n))) return true;
-    this.fail('BAD_MAGIC', `starts with ${head.subarray(0, n).toString('hex')}`, 0);
+  private magicSoFar(chunk: Buffer): boolean {
+    const from = this.heldBytes;
+    if (from >= MAGIC.length) return true;
+    const n = Math.min(chunk.length, MAGIC.length - from);
+    if (chunk.subarray(0, n).equals(MAGIC.subarray(from, from + n))) return true;
+    this.fail('BAD_MAGIC', `starts with ${Buffer.concat([...this.held, chunk.subarray(0, n)]).toString('hex')}`, 0);
     return false;
   }
 
-  private step(): void {
-    const at = this.offset;
-    if (this.stage === 'trailer') return this.trailer(this.take(this.need, false), at);
-    const b = this.take(this.need, true);
-    switch (this.stage) {
-      case 'header': {
-        const h = parseHeader(b);
-        if ('fault' in h) return this.fail(h.fault, h.detail, at);
-        this.next('opcode', 1);
-        return this.h.onHeader(h);
-      }
-      case 'opcode':
-        if (b[0] === OP_ENTRY) return this.next('key', ENTRY_PREFIX_BYTES - 1);
-        if (b[0] === OP_END) return this.next('trailer', TRAILER_BYTES - 1);
-        return this.fail('BAD_OPCODE', `opcode 0x${b[0].toString(16)}`, at);
-      case 'key': {
-        const klen = b.readUInt32BE(0);
-        if (klen > MAX_KEY) return this.fail('BAD_ENTRY', `key length ${klen}`, at);
-        return this.next('entry', klen + ENTRY_MID_BYTES);
-      }
-      case 'entry': {
-        const klen = b.length - ENTRY_MID_BYTES;
-        this.key = b.toString('latin1', 0, klen);
-        const exp = readInt64(b, klen);
-        if (exp < NO_EXPIRE) return this.fail('BAD_ENTRY', `expire ${exp} for key #${this.keys}`, at + klen);
-        this.expireAt = exp === NO_EXPIRE ? undefined : exp;
-        return this.next('payload', b.readUInt32BE(klen + 8));
-      }
-      case 'payload': {
-        let value;
-        try {
-          value = restoreValue(b);
-        } catch (e) {
-          if (e instanceof DumpPayloadError) return this.fail('BAD_ENTRY', `value of key #${this.keys}: ${e.fault} ${e.detail}`, at);
-          throw e;
+  /**
+   * Parses whole fields of `buf` from `pos` on; returns where the first incomplete one
+   * starts. Folds the parsed bytes into the running CRC with one call at the end.
+   */
+  private run(buf: Buffer, pos: number): number {
+    let crcFrom = pos;
+    while (buf.length - pos >= this.need && !this.finished()) {
+      const at = pos;
+      const off = this.offset;
+      pos += this.need;
+      this.offset += this.need;
+      switch (this.stage) {
+        case 'header': {
+          const h = parseHeader(buf.subarray(at, pos));
+          if ('fault' in h) return this.fail(h.fault, h.detail, off), pos;
+          this.next('opcode', 1);
+          this.h.onHeader(h);
+          break;
         }
-        this.keys++;
-        this.next('opcode', 1);
-        return this.h.onEntry({ key: this.key, value, expireAt: this.expireAt });
+        case 'opcode':
+          if (buf[at] === OP_ENTRY) this.next('key', ENTRY_PREFIX_BYTES - 1);
+          else if (buf[at] === OP_END) this.next('trailer', TRAILER_BYTES - 1);
+          else return this.fail('BAD_OPCODE', `opcode 0x${buf[at].toString(16)}`, off), pos;
+          break;
+        case 'key': {
+          const klen = buf.readUInt32BE(at);
+          if (klen > MAX_KEY) return this.fail('BAD_ENTRY', `key length ${klen}`, off), pos;
+          this.next('entry', klen + ENTRY_MID_BYTES);
+          break;
+        }
+        case 'entry': {
+          const klen = pos - at - ENTRY_MID_BYTES;
+          this.key = buf.toString('latin1', at, at + klen);
+          const exp = readInt64(buf, at + klen);
+          if (exp < NO_EXPIRE) return this.fail('BAD_ENTRY', `expire ${exp} for key #${this.keys}`, off + klen), pos;
+          this.expireAt = exp === NO_EXPIRE ? undefined : exp;
+          this.next('payload', buf.readUInt32BE(at + klen + 8));
+          break;
+        }
+        case 'payload': {
+          let value: Value;
+          const str = restoreStringCovered(buf, at, pos, this.slab);
+          if (str) value = { type: 'string', value: str };
+          else {
+            try {
+              value = restoreValue(buf.subarray(at, pos), { checksumCovered: true, slab: this.slab });
+            } catch (e) {
+              if (e instanceof DumpPayloadError) return this.fail('BAD_ENTRY', `value of key #${this.keys}: ${e.fault} ${e.detail}`, off), pos;
+              throw e;
+            }
+          }
+          this.keys++;
+          this.next('opcode', 1);
+          this.h.onEntry({ key: this.key, value, expireAt: this.expireAt });
+          break;
+        }
+        case 'trailer':
+          // The CRC field covers the trailer's first 16 bytes, not itself.
+          this.crc = crc32(buf.subarray(crcFrom, at + 16), this.crc) >>> 0;
+          crcFrom = pos;
+          this.trailer(buf.subarray(at, pos), off);
+          break;
       }
     }
+    if (pos > crcFrom && !this.finished()) this.crc = crc32(buf.subarray(crcFrom, pos), this.crc) >>> 0;
+    return pos;
   }
 
-  /** The 20 bytes after 0xFF: u64 keys, u64 length, u32 CRC. */
+  /** The 20 bytes after 0xFF: u64 keys, u64 length, u32 CRC (already folded up to it). */
   private trailer(b: Buffer, at: number): void {
     const keys = Number(b.readBigUInt64BE(0));
     const bytes = Number(b.readBigUInt64BE(8));
-    const crc = crc32(b.subarray(0, 16), this.crc) >>> 0;
+    const crc = this.crc;
     const want = b.readUInt32BE(16);
     // CRC first: if anything was damaged, the checksum is the honest name for it.
     if (crc !== want) return this.fail('BAD_CHECKSUM', `crc ${crc.toString(16)} != ${want.toString(16)}`, at + 16);
     if (keys !== this.keys) return this.fail('BAD_LENGTH', `trailer says ${keys} keys, read ${this.keys}`, at);
     if (bytes !== this.offset) return this.fail('BAD_LENGTH', `trailer says ${bytes} bytes, read ${this.offset}`, at + 8);
     this.stage = 'done';
-    const rest = this.chunks.length === 0 ? Buffer.alloc(0) : Buffer.concat(this.chunks);
-    this.chunks = [];
-    this.buffered = 0;
-    this.h.onEnd({ keys, bytes }, rest);
+    this.ended = { keys, bytes };
   }
 
   private next(stage: Stage, need: number): void {
@@ -167,42 +215,10 @@ export class SnapshotDecoder {
     this.need = need;
   }
 
-  /** Removes `n` buffered bytes (n <= buffered) and folds them into the running CRC. */
-  private take(n: number, checksum: boolean): Buffer {
-    let out: Buffer;
-    const first = this.chunks[0];
-    if (n === 0) out = Buffer.alloc(0);
-    else if (first.length >= n) {
-      out = first.subarray(0, n);
-      if (first.length === n) this.chunks.shift();
-      else this.chunks[0] = first.subarray(n);
-    } else {
-      const parts: Buffer[] = [];
-      let left = n;
-      while (left > 0) {
-        const c = this.chunks[0];
-        if (c.length <= left) {
-          parts.push(c);
-          this.chunks.shift();
-          left -= c.length;
-        } else {
-          parts.push(c.subarray(0, left));
-          this.chunks[0] = c.subarray(left);
-          left = 0;
-        }
-      }
-      out = Buffer.concat(parts, n);
-    }
-    this.buffered -= n;
-    this.offset += n;
-    if (checksum) this.crc = crc32(out, this.crc) >>> 0;
-    return out;
-  }
-
   private fail(code: SnapshotErrorCode, detail: string, offset: number): void {
     this.stage = 'failed';
-    this.chunks = [];
-    this.buffered = 0;
+    this.held = [];
+    this.heldBytes = 0;
     this.h.onError(new SnapshotError(code, detail, offset));
   }
 }

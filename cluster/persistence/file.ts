@@ -36,7 +36,10 @@ export function saveSnapshotSync(path: string, writer: SnapshotWriter): { bytes:
   let fd: number | undefined;
   try {
     fd = openSync(tmp, 'w', 0o644);
-    for (let chunk = writer.next(CHUNK_BYTES * 4); chunk; chunk = writer.next(CHUNK_BYTES * 4)) writeSync(fd, chunk);
+    for (let chunk = writer.next(CHUNK_BYTES * 4); chunk; chunk = writer.next(CHUNK_BYTES * 4)) {
+      writeSync(fd, chunk);
+      writer.recycle(chunk);
+    }
     fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
@@ -64,7 +67,10 @@ export async function saveSnapshotFile(path: string, writer: SnapshotWriter, chu
   });
   let closed = false;
   try {
-    for await (const chunk of snapshotChunks(writer, chunkBytes)) await fh.write(chunk);
+    for await (const chunk of snapshotChunks(writer, chunkBytes)) {
+      await fh.write(chunk);
+      writer.recycle(chunk);
+    }
     await fh.sync();
     await fh.close();
     closed = true;

@@ -126,7 +126,7 @@ export function encodeTrailer(crcBefore: number, bytesBefore: number, keys: numb
 const DUMP_STRING_OVERHEAD = 14;
 const DUMP_MAGIC = Buffer.from('KVNL', 'latin1');
 /** Room past the target size, so an entry that starts just before it still fits. */
-const SLACK = 64 * 1024;
+export const PACKER_SLACK = 64 * 1024;
 
 /**
  * Packs entries into one buffer per chunk. Strings, the bulk of a dataset, are encoded
@@ -140,8 +140,9 @@ export class EntryPacker {
   private readonly parts: Buffer[] = [];
   private total = 0;
 
-  constructor(target: number) {
-    this.buf = Buffer.allocUnsafe(Math.max(64, target) + SLACK);
+  /** `buf`: where to pack (at least target + PACKER_SLACK bytes), else a new buffer. */
+  constructor(target: number, buf?: Buffer) {
+    this.buf = buf ?? Buffer.allocUnsafe(Math.max(64, target) + PACKER_SLACK);
   }
 
   /** Bytes packed so far. */

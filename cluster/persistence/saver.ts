@@ -6,7 +6,7 @@ import type { SnapshotHeader } from './format.js';
 import { startSnapshot, type SnapshotWriter } from './writer.js';
 
 export interface SaverDeps {
-  db: Pick<Keyspace, 'observe' | 'snapshotView' | 'size' | 'dirty' | 'set'>;
+  db: Pick<Keyspace, 'observe' | 'snapshotView' | 'size' | 'dirty' | 'load'>;
   /** The snapshot file (dir + dbfilename), or undefined when snapshots are off. */
   path(): string | undefined;
   /** What goes into the header: the replication id and offset the data is at now. */
@@ -83,9 +83,7 @@ export class Saver {
         keysExpired++;
         return;
       }
-      const before = db.size();
-      db.set(e.key, e.value, { expireAt: e.expireAt });
-      if (db.size() === before) throw new SnapshotError('BAD_ENTRY', `duplicate key ${JSON.stringify(e.key)}`);
+      if (!db.load(e.key, e.value, e.expireAt)) throw new SnapshotError('BAD_ENTRY', `duplicate key ${JSON.stringify(e.key)}`);
       keysLoaded++;
     });
     this.loaded = { header, keysLoaded, keysExpired };

@@ -36,7 +36,16 @@ export async function* snapshotChunks(writer: SnapshotWriter, chunkBytes = CHUNK
 export async function pipeSnapshot(
   writer: SnapshotWriter,
   out: Writable,
-  opts: { chunkBytes?: number; signal?: AbortSignal } = {},
+  opts: {
+    chunkBytes?: number;
+    signal?: AbortSignal;
+    /**
+     * `out` copies what it writes before calling back (a net.Socket, a file), so a chunk
+     * may be reused then (SnapshotWriter.recycle). Not for in-memory streams: their
+     * reader gets the very Buffer, and may still hold it.
+     */
+    recycle?: boolean;
+  } = {},
 ): Promise<{ bytes: number; keys: number }> {
   const stop = new AbortController();
   const onGone = () => stop.abort();
@@ -46,7 +55,12 @@ export async function pipeSnapshot(
   try {
     for await (const chunk of snapshotChunks(writer, opts.chunkBytes)) {
       if (stop.signal.aborted || out.destroyed) throw new SnapshotError('ABORTED', `output closed after ${writer.bytes} bytes`);
-      if (!out.write(chunk)) {
+      const written = opts.recycle
+        ? out.write(chunk, (e) => {
+            if (!e) writer.recycle(chunk); // the kernel has the bytes: the memory packs a later chunk
+          })
+        : out.write(chunk);
+      if (!written) {
         try {
           await once(out, 'drain', { signal: stop.signal });
         } catch {

@@ -168,4 +168,25 @@ describe('snapshot writer: point in time', () => {
   it('writer: refuses a replid that is not 40 hex characters', () => {
     expect(() => startSnapshot(new Keyspace(), { replId: 'nope', replOffset: 0n })).toThrow(RangeError);
   });
+
+  it('writer: recycled chunks are packed again, and the bytes are those of a writer without recycling', () => {
+    const db = new Keyspace();
+    for (let i = 0; i < 300; i++) db.set(`key:${i}`, { type: 'string', value: Buffer.alloc(i % 50, i) });
+    db.set('h', { type: 'hash', value: new Map([['f', Buffer.from('1')]]) });
+    const plain: Buffer[] = [];
+    drain(startSnapshot(db, { replId: REPLID, replOffset: 7n, createdAt: 1 }), plain, 512);
+    const w = startSnapshot(db, { replId: REPLID, replOffset: 7n, createdAt: 1 });
+    const copies: Buffer[] = [];
+    const memories = new Set<ArrayBufferLike>();
+    for (let c = w.next(512); c; c = w.next(512)) {
+      copies.push(Buffer.from(c)); // what a socket has sent
+      memories.add(c.buffer);
+      w.recycle(c);
+      w.recycle(Buffer.from('not from this writer'));
+    }
+    expect(Buffer.concat(copies).equals(Buffer.concat(plain))).toBe(true);
+    expect(memories.size).toBeLessThan(copies.length / 2);
+    expect(decodeAll(Buffer.concat(copies)).entries.length).toBe(301);
+  });
 });
+

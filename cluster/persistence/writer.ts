@@ -1,6 +1,6 @@
 import { crc32 } from 'node:zlib';
 import type { EntryView, Keyspace } from '../store/keyspace.js';
-import { encodeEntry, encodeHeader, encodeTrailer, EntryPacker, SNAPSHOT_VERSION, type SnapshotHeader } from './format.js';
+import { encodeEntry, encodeHeader, encodeTrailer, EntryPacker, PACKER_SLACK, SNAPSHOT_VERSION, type SnapshotHeader } from './format.js';
 
 /** What a writer needs of a keyspace (Keyspace implements it). */
 export type SnapshotSource = Pick<Keyspace, 'observe' | 'snapshotView'>;
@@ -38,6 +38,9 @@ export class SnapshotWriter {
   private written = 0;
   private keyCount = 0;
   private copied = 0;
+  /** Pack buffers this writer made, and those handed back by recycle() (at most SPARES). */
+  private readonly own = new WeakSet<ArrayBufferLike>();
+  private spares: Buffer[] = [];
 
   constructor(source: SnapshotSource, header: Omit<SnapshotHeader, 'version' | 'createdAt'> & { createdAt?: number }) {
     this.header = { version: SNAPSHOT_VERSION, replId: header.replId, replOffset: header.replOffset, createdAt: header.createdAt ?? Date.now() };
@@ -77,7 +80,7 @@ export class SnapshotWriter {
    */
   next(maxBytes = 256 * 1024): Buffer | null {
     if (this.state !== 'running') return null;
-    const out = new EntryPacker(maxBytes);
+    const out = new EntryPacker(maxBytes, this.packBuffer(maxBytes));
     if (!this.headerSent) {
       out.raw(encodeHeader(this.header));
       this.headerSent = true;
@@ -118,6 +121,28 @@ export class SnapshotWriter {
     return parts.length === 1 ? parts[0] : Buffer.concat(parts);
   }
 
+  /**
+   * The consumer is done with a chunk next() returned (it has been written out): its
+   * memory packs a later chunk. Without it every chunk is a new ArrayBuffer, and V8
+   * starts a full GC each time those have grown by 64 MiB: marking the whole keyspace
+   * every 64 MiB sent. Chunks not packed in a buffer of this writer are ignored.
+   */
+  recycle(chunk: Buffer): void {
+    if (!this.own.has(chunk.buffer) || this.spares.length >= SPARES || this.state !== 'running') return;
+    const whole = Buffer.from(chunk.buffer, 0, chunk.buffer.byteLength);
+    if (!this.spares.some((b) => b.buffer === whole.buffer)) this.spares.push(whole);
+  }
+
+  private packBuffer(maxBytes: number): Buffer {
+    const need = Math.max(64, maxBytes) + PACKER_SLACK;
+    let b = this.spares.pop();
+    while (b && b.length < need) b = this.spares.pop();
+    if (b) return b;
+    b = Buffer.allocUnsafeSlow(need);
+    this.own.add(b.buffer);
+    return b;
+  }
+
   /** Stops the snapshot (its reader went away); next() returns null from now on. */
   abort(): void {
     if (this.state !== 'running') return;
@@ -141,6 +166,9 @@ export class SnapshotWriter {
     this.unobserve = undefined;
   }
 }
+
+/** Pack buffers kept for reuse: a socket holds a few chunks in flight. */
+const SPARES = 4;
 
 /** Starts a snapshot of `db` as it is now; see SnapshotWriter. */
 export function startSnapshot(db: SnapshotSource, header: { replId: string; replOffset: bigint; createdAt?: number }): SnapshotWriter {

@@ -212,7 +212,8 @@ export class Replication implements ReplicationControl {
         this.feeds.dropAll(); // replicationAttachToNewMaster: our replicas must resync too
         db.flush();
       },
-      loadEntry: (key, value, expireAt) => db.set(key, value, { expireAt }),
+      // onFullSync flushed db: every key is new, unless the master sent one twice (then the last wins, as set() did).
+      loadEntry: (key, value, expireAt) => db.load(key, value, expireAt) || db.set(key, value, { expireAt }),
       onLoaded: () => {
         const { replid, offset } = this.fullSync!;
         this.history.adopt(replid, offset, this.backlogSize());

@@ -1,3 +1,4 @@
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { type SnapshotWriter, pipeSnapshot, snapshotChunks } from '../persistence/index.js';
@@ -22,7 +23,7 @@ export async function sendSnapshot(stream: Duplex, writer: SnapshotWriter, eof: 
     const mark = randomBytes(20).toString('hex');
     const head = Buffer.from(`$EOF:${mark}\r\n`);
     stream.write(head);
-    const { bytes } = await pipeSnapshot(writer, stream, { chunkBytes: CHUNK });
+    const { bytes } = await pipeSnapshot(writer, stream, { chunkBytes: CHUNK, recycle: stream instanceof Socket });
     stream.write(mark);
     return head.length + bytes + mark.length;
   }

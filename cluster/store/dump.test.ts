@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dumpValue, restoreValue } from './dump.js';
+import { CopySlab, dumpValue, restoreStringCovered, restoreValue } from './dump.js';
 import { DumpPayloadError, TEXT } from './errors.js';
 import { SortedSet } from './sorted-set.js';
 import type { Value } from './value.js';
@@ -78,4 +78,41 @@ describe('dump', () => {
     crc[crc.length - 1] ^= 1;
     expect(fault(crc)).toBe('checksum');
   });
+
+  it('dump: with checksumCovered the payload CRC is not read, the body is still checked; copies go into a slab', () => {
+    const slab = new CopySlab();
+    fc.assert(
+      fc.property(anyValue, (v) => {
+        const d = dumpValue(v);
+        d.writeUInt32BE((d.readUInt32BE(d.length - 4) ^ 1) >>> 0, d.length - 4); // a wrong CRC
+        expect(view(restoreValue(d, { checksumCovered: true, slab }))).toEqual(view(v));
+        expect(() => restoreValue(d)).toThrow(DumpPayloadError);
+        expect(() => restoreValue(d.subarray(0, d.length - 5), { checksumCovered: true, slab })).toThrow(DumpPayloadError);
+      }),
+    );
+  });
+
+  it('dump: restoreStringCovered reads exactly the well-formed string payloads, at any offset', () => {
+    const slab = new CopySlab();
+    fc.assert(
+      fc.property(anyValue, fc.nat(8), (v, pad) => {
+        const d = Buffer.concat([Buffer.alloc(pad, 0xee), dumpValue(v), Buffer.alloc(3, 0xee)]);
+        const got = restoreStringCovered(d, pad, d.length - 3, slab);
+        if (v.type === 'string') expect(got).toEqual(v.value);
+        else expect(got).toBeUndefined();
+        expect(restoreStringCovered(d, pad, d.length - 4, slab)).toBeUndefined(); // one byte short
+      }),
+    );
+  });
+
+  it('dump: a slab copy is independent of its source and of other copies', () => {
+    const slab = new CopySlab();
+    const src = Buffer.from('abcdef');
+    const a = slab.copy(src, 1, 3);
+    const b = slab.copy(src);
+    const big = slab.copy(Buffer.alloc(100_000, 1));
+    src.fill(0);
+    expect([a.toString(), b.toString(), big.length, big[99_999]]).toEqual(['bc', 'abcdef', 100_000, 1]);
+  });
 });
+

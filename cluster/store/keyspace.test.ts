@@ -180,4 +180,24 @@ describe('keyspace', () => {
     expect(db.keys('a*', T)).toEqual(['a1']);
     expect(db.size()).toBe(3);
   });
+
+  it('keyspace: load adds a new key like set, and refuses an existing one without changing it', () => {
+    const a = new Keyspace();
+    const b = new Keyspace();
+    a.set('k', str('v'), { expireAt: T + 5 });
+    a.set('{s}1', str('w'));
+    expect(b.load('k', str('v'), T + 5)).toBe(true);
+    expect(b.load('{s}1', str('w'), undefined)).toBe(true);
+    expect(b.load('k', str('other'), undefined)).toBe(false);
+    for (const db of [a, b]) {
+      expect(db.get('k', T)).toEqual(str('v'));
+      expect(db.expireTimeMs('k', T)).toBe(T + 5);
+      expect(db.countInSlot(keyHashSlot('{s}1'))).toBe(1);
+      expect(db.keysWithExpire).toBe(1);
+    }
+    expect(b.usedMemoryBytes()).toBe(a.usedMemoryBytes());
+    expect(b.recomputeMemoryBytes()).toBe(b.usedMemoryBytes());
+    expect(b.scan('0', 10)).toEqual(a.scan('0', 10));
+  });
 });
+

@@ -130,6 +130,26 @@ export class Keyspace {
   }
 
   /**
+   * Loading a snapshot (a replica's full sync, a node's start): adds a key that is not
+   * there yet, as set() would, minus what only an existing key needs (observers, the old
+   * TTL and size). False, changing nothing, when the key exists: a duplicate in the snapshot.
+   */
+  load(key: string, value: Value, expireAt: number | undefined): boolean {
+    if (this.entries.has(key)) return false;
+    this.changes++;
+    const slot = keyHashSlot(key);
+    const bytes = keyBytes(key, expireAt !== undefined) + valueBytes(value);
+    const e: Entry = { value, expireAt: undefined, slot, seq: this.order.add(key), bytes, expireIdx: -1 };
+    this.entries.set(key, e);
+    let set = this.bySlot[slot];
+    if (!set) this.bySlot[slot] = set = new Set();
+    set.add(key);
+    if (expireAt !== undefined) this.setExpire(key, e, expireAt);
+    this.memory += bytes;
+    return true;
+  }
+
+  /**
    * Removes a key; true when it existed. With `now`, a key that had already expired counts
    * as missing (DEL on an expired key answers 0 in Redis) but is removed all the same.
    */
