@@ -25,6 +25,7 @@ function link(psync = { replid: '?', offset: -1 }) {
     },
     loadEntry: (k, v, at) => loaded.set(k, v, { expireAt: at }),
     onLoaded: () => events.push('loaded'),
+    onLoadFailed: () => events.push('load failed'),
     onContinue: (id) => events.push(`continue ${id}`),
     apply: (args, raw) => {
       applied.push(args.map(String).join(' '));
@@ -125,5 +126,25 @@ describe('MasterLink (replica side of replication)', () => {
     for (const r of ['+PONG\r\n', '+OK\r\n', '+OK\r\n']) await send(b.master, r);
     await send(b.master, Buffer.concat([Buffer.from(`+FULLRESYNC ${REPLID} 42\r\n$EOF:${'m'.repeat(40)}\r\n`), snapshotBytes(), Buffer.from('x'.repeat(40))]));
     expect(b.l.state).toBe('closed');
+  });
+
+  it('master link: a transfer cut before the trailer reports the load failed (the partial keyspace is not kept)', async () => {
+    const c = link();
+    await tick();
+    for (const r of ['+PONG\r\n', '+OK\r\n', '+OK\r\n']) await send(c.master, r);
+    const snap = snapshotBytes();
+    await send(c.master, Buffer.concat([Buffer.from(`+FULLRESYNC ${REPLID} 42\r\n$EOF:${'m'.repeat(40)}\r\n`), snap.subarray(0, snap.length - 10)]));
+    expect(c.l.loading).toBe(true);
+    c.l.close('Connection with master lost.'); // what the socket's 'close' event calls
+    expect(c.l.state).toBe('closed');
+    expect(c.events).toEqual([`full ${REPLID} 42`, 'load failed']);
+
+    // A finished load then a lost link is not a failed load.
+    const d = link();
+    await tick();
+    for (const r of ['+PONG\r\n', '+OK\r\n', '+OK\r\n']) await send(d.master, r);
+    await send(d.master, Buffer.concat([Buffer.from(`+FULLRESYNC ${REPLID} 42\r\n$EOF:${'m'.repeat(40)}\r\n`), snap, Buffer.from('m'.repeat(40))]));
+    d.l.close('Connection with master lost.');
+    expect(d.events).toEqual([`full ${REPLID} 42`, 'loaded']);
   });
 });

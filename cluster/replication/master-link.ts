@@ -35,6 +35,8 @@ export interface MasterLinkDeps {
   onFullSync(replid: string, offset: number): void;
   loadEntry(key: string, value: Value, expireAt: number | undefined): void;
   onLoaded(): void;
+  /** The transfer ended before the snapshot's trailer (or failed its checks): what was loaded is partial. */
+  onLoadFailed(why: string): void;
   onContinue(replid: string | undefined): void;
   /** One command of the stream, with the bytes it took on the wire (the offset's unit). */
   apply(args: Buffer[], raw: Buffer): void;
@@ -84,7 +86,9 @@ export class MasterLink {
 
   close(why = 'closed'): void {
     if (this.state === 'closed') return;
+    const partial = this.loading;
     this.transition('closed');
+    if (partial) this.deps.onLoadFailed(why);
     this.deps.log(why);
     this.stream.destroy();
   }

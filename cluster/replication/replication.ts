@@ -220,6 +220,13 @@ export class Replication implements ReplicationControl {
         this.historyValid = true;
         this.deps.log(`MASTER <-> REPLICA sync: Finished with success: ${db.size()} keys`);
       },
+      // Like Redis' diskless load on an empty db (readSyncBulkPayload): a transfer that
+      // fails half way leaves no half-loaded keyspace behind to be served; the next
+      // attempt is a full sync again (historyValid is false since onFullSync).
+      onLoadFailed: (why) => {
+        db.flush();
+        this.deps.log(`MASTER <-> REPLICA sync: Failed trying to load the MASTER synchronization DB from socket (${why}): keyspace emptied`);
+      },
       onContinue: (replid) => {
         if (replid && replid !== this.history.replid) {
           this.history.shift(replid);
