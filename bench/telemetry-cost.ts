@@ -93,8 +93,8 @@ async function main(): Promise<void> {
       // The store proxy's exit line (its totals) against what the store holds for its run.
       await stopProcess(storeProxy.pid, storeProxy.cmdlineMark, 15_000);
       const log = readFileSync(storeProxy.log, 'utf8');
-      const totals = JSON.parse(/ totals (.*)$/m.exec(log)?.[1] ?? '[]') as Array<{ bytes: number }>;
-      const dropped = / dropped (.*)$/m.exec(log)?.[1] ?? '?';
+      const totals = JSON.parse(/^\d+:P \S+ totals (.*)$/m.exec(log)?.[1] ?? '[]') as Array<{ bytes: number }>;
+      const dropped = /^\d+:P \S+ dropped (.*)$/m.exec(log)?.[1] ?? '?';
       const store = await openQueryStore({ collectorUrl: state.store!.collectorUrl });
       const stored = JSON.parse((await store.query(`SELECT sum(bytes) AS b FROM traffic WHERE run_id = '${state.runId}'`, 'JSONEachRow')).trim()) as { b: string };
       await store.close();

@@ -1,9 +1,11 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isAlive } from '../cluster/launcher/processes.js';
+import { callText, waitFor } from '../cluster/launcher/admin.js';
+import { isAlive, kvnetlabCli } from '../cluster/launcher/processes.js';
 import { type LocalClusterState, readState } from '../cluster/launcher/state-file.js';
 import type { TrafficTotal } from '../proxy/totals.js';
 import { startCollectorProcess, type CollectorProcess } from './support/collector-process.js';
@@ -13,7 +15,8 @@ import { runCli } from './support/run-cli.js';
  * The proxies' rows in the telemetry store, through the CLI as a user runs it: `kvnetlab
  * up` (3P-1R, TS nodes) starts the collector and the proxies with `--sink store`; the
  * store is held against each proxy's own totals (the `totals` line it logs at exit).
- * Ports: cluster 21701-21712 (+10000 bus), collector 21720.
+ * Ports: cluster 21701-21712 (+10000 bus), collector 21720; the lone proxy 21741, its
+ * redis-server 21742, a port where no collector listens 21743.
  */
 const BASE = 21701;
 const COLLECTOR_PORT = 21720;
@@ -28,11 +31,10 @@ async function sql<T>(url: string, query: string): Promise<T[]> {
 }
 
 /** A proxy's exit lines: what it counted over its life, and what its sink dropped. */
-function exitReport(log: string): { totals: TrafficTotal[]; dropped: Record<string, number>; log: string } {
-  const text = readFileSync(log, 'utf8');
+function exitReport(text: string): { totals: TrafficTotal[]; dropped: Record<string, number>; log: string } {
   const totals = /^\d+:P \S+ totals (.*)$/m.exec(text);
   const dropped = /^\d+:P \S+ dropped (.*)$/m.exec(text);
-  if (!totals || !dropped) throw new Error(`no exit report in ${log}:\n${text}`);
+  if (!totals || !dropped) throw new Error(`no exit report in:\n${text}`);
   return { totals: JSON.parse(totals[1]!) as TrafficTotal[], dropped: JSON.parse(dropped[1]!) as Record<string, number>, log: text };
 }
 
@@ -131,7 +133,7 @@ describe('proxy rows into the telemetry store under kvnetlab up', () => {
 
       const totals: Sums = {};
       for (const p of state.proxies) {
-        const report = exitReport(p.log);
+        const report = exitReport(readFileSync(p.log, 'utf8'));
         expect(report.dropped, p.log).toEqual({ runs: 0, traffic: 0, events: 0, ops: 0 });
         // The outage was felt and survived: rows were buffered and retried.
         expect(report.log).toMatch(/store: store \S+ unavailable/);
@@ -164,4 +166,41 @@ describe('proxy rows into the telemetry store under kvnetlab up', () => {
       client.disconnect();
     }
   }, 120_000);
+});
+
+describe('proxy --sink store when the store never comes', () => {
+  let redis: ChildProcess;
+  let proxy: ChildProcess;
+  beforeAll(async () => {
+    redis = spawn('redis-server', ['--port', '21742', '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    await waitFor('redis-server', 10_000, async () => (await callText('127.0.0.1', 21742, ['PING'])) === 'PONG');
+  });
+  afterAll(() => {
+    proxy?.kill('SIGKILL');
+    redis?.kill('SIGKILL');
+  });
+
+  it('proxy: SIGTERM with the store away exits after --close-timeout and logs the rows it could not keep, as many as it counted', async () => {
+    proxy = spawn(process.execPath, [
+      kvnetlabCli(), 'proxy', '--listen-port', '21741', '--no-bus', '--node-port', '21742', '--sink', 'store',
+      '--collector-url', 'http://127.0.0.1:21743', '--close-timeout', '1500', '--run-id', 'never-stored',
+    ], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    proxy.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => proxy.once('exit', (code) => r(code)));
+    await waitFor('the proxy to relay', 10_000, async () => (await callText('127.0.0.1', 21741, ['PING'])) === 'PONG');
+    for (let i = 0; i < 5; i++) await callText('127.0.0.1', 21741, ['SET', `k${i}`, 'v']);
+    await sleep(300); // the rows of these connections leave the tally on the next tick
+    const t0 = Date.now();
+    proxy.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const took = Date.now() - t0;
+    expect(took).toBeGreaterThanOrEqual(1500);
+    expect(took).toBeLessThan(10_000);
+    const { totals, dropped } = exitReport(out);
+    const rows = totals.reduce((n, t) => n + t.rows, 0);
+    expect(rows).toBeGreaterThan(0);
+    expect(dropped.traffic).toBe(rows);
+    expect(out).toContain(`rows the store could not keep: traffic ${rows}`);
+  }, 30_000);
 });
