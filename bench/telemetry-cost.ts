@@ -82,9 +82,12 @@ async function main(): Promise<void> {
           for (const t of r % 2 ? targets : [...targets].reverse()) {
             const c0 = cpuSeconds(t.pid);
             const k0 = cpuSeconds(collectorPid);
+            const n0 = cpuSeconds(node.pid);
             const out = await redisBenchmark(t.port, { pipeline, requests, clients });
-            push(cpu, `${t.name} P${pipeline}`, ((cpuSeconds(t.pid) - c0) / (2 * requests)) * 1e6);
-            push(cpu, `collector during ${t.name} P${pipeline}`, ((cpuSeconds(collectorPid) - k0) / (2 * requests)) * 1e6);
+            const perRequest = (seconds: number) => (seconds / (2 * requests)) * 1e6;
+            push(cpu, `${t.name} P${pipeline}`, perRequest(cpuSeconds(t.pid) - c0));
+            push(cpu, `collector during ${t.name} P${pipeline}`, perRequest(cpuSeconds(collectorPid) - k0));
+            push(cpu, `node during ${t.name} P${pipeline}`, perRequest(cpuSeconds(node.pid) - n0));
             for (const [test, v] of Object.entries(out)) push(rps, `${t.name} P${pipeline} ${test}`, v);
             progress(`round ${r} ${t.name} -P ${pipeline}: ${JSON.stringify(out)}`);
           }
@@ -124,10 +127,14 @@ async function main(): Promise<void> {
   }
   console.log('\nCPU per request (µs, user + system, medians; SET and GET runs together)');
   for (const pipeline of PIPELINES) {
-    const c = (key: string) => median(cpu.get(key) ?? [0]).toFixed(2);
+    const c = (key: string) => median(cpu.get(key) ?? [0]);
+    // The path's CPU: node + proxy + collector (the collector idles during memory runs).
+    const path = (n: Name) => c(`node during ${n} P${pipeline}`) + c(`${n} P${pipeline}`) + c(`collector during ${n} P${pipeline}`);
     console.log(
-      `P${String(pipeline).padEnd(3)} proxy: store ${c(`store P${pipeline}`)}  memory ${c(`memory P${pipeline}`)}  jsonl ${c(`jsonl P${pipeline}`)}` +
-        `   collector: during store runs ${c(`collector during store P${pipeline}`)}, during memory runs ${c(`collector during memory P${pipeline}`)}`,
+      `P${String(pipeline).padEnd(3)} proxy: store ${c(`store P${pipeline}`).toFixed(2)}  memory ${c(`memory P${pipeline}`).toFixed(2)}  jsonl ${c(`jsonl P${pipeline}`).toFixed(2)}` +
+        `   collector: during store runs ${c(`collector during store P${pipeline}`).toFixed(2)}, during memory runs ${c(`collector during memory P${pipeline}`).toFixed(2)}` +
+        `   node ${c(`node during memory P${pipeline}`).toFixed(2)}` +
+        `   node+proxy+collector: store ${path('store').toFixed(2)}  memory ${path('memory').toFixed(2)}  memory/store ${(path('memory') / path('store')).toFixed(3)}`,
     );
   }
   console.log(`\n${report}`);

@@ -15,7 +15,8 @@ import { runCli } from './support/run-cli.js';
  * The proxies' rows in the telemetry store, through the CLI as a user runs it: `kvnetlab
  * up` (3P-1R, TS nodes) starts the collector and the proxies with `--sink store`; the
  * store is held against each proxy's own totals (the `totals` line it logs at exit).
- * Ports: cluster 21701-21712 (+10000 bus), collector 21720; the lone proxy 21741, its
+ * Ports: cluster 21701-21712 (+10000 bus), collector 21720, a second 1-node cluster
+ * 21715 (its unused collector port 21716); the lone proxy 21741, its
  * redis-server 21742, a port where no collector listens 21743.
  */
 const BASE = 21701;
@@ -90,6 +91,19 @@ describe('proxy rows into the telemetry store under kvnetlab up', () => {
     expect(joined.map((j) => j.node).sort()).toEqual(state.nodes.map((n) => n.id).sort());
     expect(joined.every((j) => j.label === 'up 3P-1R kvnetlab' && Number(j.rows) > 0)).toBe(true);
   }, 30_000);
+
+  it('up: a second cluster on the same store dir reuses the live collector, and its down leaves it running', async () => {
+    const second = join(dir, 'second');
+    const up = await runCli(['up', '--no-proxy', '--primaries', '1', '--replicas', '0', '--base-port', '21715', '--dir', second, '--store-dir', storeDir, '--collector-port', '21716']);
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stderr).toContain(`reusing the collector of ${storeDir}`);
+    const s2 = readState(second)!;
+    expect(s2.store?.collector).toMatchObject({ pid: state.store!.collector!.pid, startedByUp: false });
+    expect((await runCli(['down', '--dir', second])).code).toBe(0);
+    expect(isAlive(state.store!.collector!.pid, state.store!.collector!.cmdlineMark)).toBe(true);
+    const runs = await sql<{ label: string }>(state.store!.collectorUrl!, `SELECT label FROM runs WHERE run_id = '${s2.runId}'`);
+    expect(runs.map((r) => r.label)).toEqual(['up 1P-0R kvnetlab']);
+  }, 60_000);
 
   it('proxy store: the stored sums equal the proxies\' own totals per node, channel and direction, across a 10 s collector outage (kill -9, restart on the same dir)', async () => {
     const client = new Cluster(state.nodes.map((n) => ({ host: '127.0.0.1', port: n.port })), {
