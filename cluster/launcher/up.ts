@@ -87,9 +87,6 @@ export async function up(o: UpOptions): Promise<LocalClusterState> {
     nodes: started,
     proxies,
   };
-  // The store first: the proxies write to it from their first tick.
-  const store: PreparedStore | undefined = o.store ? await prepareStore(o.store, o.timeoutMs, o.progress) : undefined;
-  state.store = store?.state;
 
   // `up` always forms a fresh cluster: data of a stopped earlier one (its nodes.conf
   // would make the nodes rejoin their old cluster) is removed first.
@@ -97,7 +94,11 @@ export async function up(o: UpOptions): Promise<LocalClusterState> {
   for (const port of ports) rmSync(join(dir, `node-${port}`), { recursive: true, force: true });
   for (const old of previous?.proxies ?? []) rmSync(join(dir, `proxy-${old.port}`), { recursive: true, force: true });
 
+  let store: PreparedStore | undefined;
   try {
+    // The store first: the proxies write to it from their first tick.
+    store = o.store ? await prepareStore(o.store, o.timeoutMs, o.progress) : undefined;
+    state.store = store?.state;
     for (const [i, port] of ports.entries()) {
       const nodeDir = join(dir, `node-${port}`);
       mkdirSync(nodeDir, { recursive: true });
