@@ -1,10 +1,10 @@
 /**
  * bench:telemetry — what the telemetry store costs the cluster it measures.
  *
- * `up` starts a 1-node TS cluster (all 16384 slots) with its collector (chDB) and the
- * node's proxy writing its rows to the store (`--sink store`: telemetry on). Two more
- * proxies relay to the same node with the store off: rows counted and then dropped
- * (`--sink memory`) or appended to a JSON-lines file (`--sink jsonl`). redis-benchmark
+ * `up` starts a 1-node TS cluster (all 16384 slots) with its collector (chDB). Three
+ * proxies, started alike and differing only in `--sink`, relay to that node: rows to
+ * the store through the collector (`store`: telemetry on), counted and then dropped
+ * (`memory`: off), appended to a JSON-lines file (`jsonl`). redis-benchmark
  * `-t set,get` runs through each, interleaved round by round (the order flips every
  * round), with and without -P 16; medians, and on/off = store / memory (target >= 0.95).
  * Also the CPU per request of each proxy and of the collector, and, at the end, the
@@ -29,7 +29,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     requests: { type: 'string', default: '100000' },
     clients: { type: 'string', default: '50' },
-    // base: store proxy, +1: the node, +2: memory proxy, +3: jsonl proxy, +9: collector.
+    // base: up's proxy (idle), +1: the node, +2..+4: store, memory, jsonl proxies, +9: collector.
     'base-port': { type: 'string', default: '22590' },
   },
 });
@@ -47,9 +47,10 @@ interface Target {
   mark: string;
 }
 
-function spawnOff(name: Name, port: number, nodePort: number, dir: string): Target {
-  const args = [kvnetlabCli(), 'proxy', '--listen-port', String(port), '--no-bus', '--node-port', String(nodePort), '--sink', name];
+function spawnProxy(name: Name, port: number, nodePort: number, dir: string, collectorUrl: string): Target {
+  const args = [kvnetlabCli(), 'proxy', '--listen-port', String(port), '--no-bus', '--node-port', String(nodePort), '--sink', name, '--run-id', `bench-${name}`];
   if (name === 'jsonl') args.push('--out', join(dir, 'traffic.jsonl'));
+  if (name === 'store') args.push('--collector-url', collectorUrl);
   return { name, port, pid: spawnDetached(process.execPath, args, dir, join(dir, `proxy-${name}.log`)), mark: `--listen-port ${port}` };
 }
 
@@ -69,12 +70,7 @@ async function main(): Promise<void> {
     });
     const node = state.nodes[0]!;
     const collectorPid = state.store!.collector!.pid;
-    const storeProxy = state.proxies[0]!;
-    const targets: Target[] = [
-      { name: 'store', port: storeProxy.port, pid: storeProxy.pid, mark: storeProxy.cmdlineMark },
-      spawnOff('memory', base + 2, node.nodePort, dir),
-      spawnOff('jsonl', base + 3, node.nodePort, dir),
-    ];
+    const targets = (['store', 'memory', 'jsonl'] as const).map((name, i) => spawnProxy(name, base + 2 + i, node.nodePort, dir, state.store!.collectorUrl!));
     try {
       for (const t of targets) await waitFor(`${t.name} proxy on ${t.port}`, 20_000, async () => (await callText('127.0.0.1', t.port, ['PING'])) === 'PONG');
       for (let r = 1; r <= rounds; r++) {
@@ -94,23 +90,23 @@ async function main(): Promise<void> {
         }
       }
       // The store proxy's exit line (its totals) against what the store holds for its run.
-      await stopProcess(storeProxy.pid, storeProxy.cmdlineMark, 15_000);
-      const log = readFileSync(storeProxy.log, 'utf8');
+      await stopProcess(targets[0]!.pid, targets[0]!.mark, 15_000);
+      const log = readFileSync(join(dir, 'proxy-store.log'), 'utf8');
       const totals = JSON.parse(/^\d+:P \S+ totals (.*)$/m.exec(log)?.[1] ?? '[]') as Array<{ bytes: number }>;
       const dropped = /^\d+:P \S+ dropped (.*)$/m.exec(log)?.[1] ?? '?';
       const store = await openQueryStore({ collectorUrl: state.store!.collectorUrl });
-      const stored = JSON.parse((await store.query(`SELECT sum(bytes) AS b FROM traffic WHERE run_id = '${state.runId}'`, 'JSONEachRow')).trim()) as { b: string };
+      const stored = JSON.parse((await store.query(`SELECT sum(bytes) AS b FROM traffic WHERE run_id = 'bench-store'`, 'JSONEachRow')).trim()) as { b: string };
       await store.close();
       report = `store proxy counted ${totals.reduce((n, t) => n + t.bytes, 0)} bytes; the store holds ${stored.b}; dropped ${dropped}`;
     } finally {
-      for (const t of targets.slice(1)) await stopProcess(t.pid, t.mark, 5000);
+      for (const t of targets) await stopProcess(t.pid, t.mark, 5000);
     }
   } finally {
     await down(clusterDir, () => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
   console.log(`\nredis-benchmark -t set,get -n ${requests} -c ${clients} through the proxy of a 1-node TS cluster, ${rounds} interleaved rounds, medians (requests/s)`);
-  console.log('store: --sink store (collector on chDB, telemetry on); memory: rows counted and dropped (off); jsonl: rows to a file');
+  console.log('proxies alike but for --sink: store (collector on chDB, telemetry on); memory (rows counted and dropped: off); jsonl (rows to a file)');
   // Ratios two ways: of the medians, and the median of each round's own ratio (the runs
   // of one round are seconds apart, so they share the machine's load best).
   const paired = (a: string, b: string) => median((rps.get(a) ?? [0]).map((x, i) => x / (rps.get(b)?.[i] ?? 1)));
