@@ -8,13 +8,14 @@
  *
  *   npm run bench:proxy [-- --rounds 3 --requests 200000 --clients 50 --cpu-prof]
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { callText, waitFor } from '../cluster/launcher/admin.js';
 import { kvnetlabCli, spawnDetached, stopProcess } from '../cluster/launcher/processes.js';
+import { cpuSeconds } from './proc-cpu.js';
 import { median, redisBenchmark } from './redis-benchmark.js';
 
 const { values } = parseArgs({
@@ -37,13 +38,6 @@ interface Target {
   port: number;
   /** The proxy process whose CPU is measured (none for direct). */
   pid?: number;
-}
-
-/** utime + stime of a process, in seconds (/proc/<pid>/stat fields 14 and 15, clock ticks of 1/100 s). */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 const benchmark = (port: number, pipeline: number) => redisBenchmark(port, { pipeline, requests, clients });

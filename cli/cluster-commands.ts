@@ -1,10 +1,12 @@
 import { Command, Option } from 'commander';
 import { down, up } from '../cluster/launcher/up.js';
+import { DEFAULT_COLLECTOR_PORT } from '../telemetry/open-sink.js';
 import { nonNegativeInt, portNumber, positiveInt } from './options.js';
+import { addStoreOptions } from './store-options.js';
 
 const progress = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 23)} ${line}\n`);
 
-export const upCommand = new Command('up')
+export const upCommand = addStoreOptions(new Command('up')
   .description('start a local cluster of separate node processes and wait until it is ok')
   .option('--primaries <n>', 'number of masters', positiveInt, 3)
   .option('--replicas <n>', 'replicas per master', nonNegativeInt, 1)
@@ -17,8 +19,10 @@ export const upCommand = new Command('up')
   .option('--redis', 'start real redis-server processes instead of kvnetlab nodes', false)
   .option('--timeout <ms>', 'how long to wait for the cluster to form', positiveInt, 60000)
   .option('--no-proxy', 'no measuring proxy: nodes listen on the public ports themselves')
-  .addOption(new Option('--proxy-sink <kind>', "where the proxies' rows go").choices(['jsonl', 'memory']).default('jsonl'))
+  .addOption(new Option('--proxy-sink <kind>', "where the proxies' rows go (default: store; jsonl with --no-store)").choices(['store', 'jsonl', 'memory']))
   .option('--proxy-metrics-port <port>', 'proxy i serves Prometheus /metrics on this port + i', portNumber)
+  .option('--no-store', 'no telemetry store: no collector, no runs row (proxies write JSON lines)')
+  .option('--collector-port <port>', 'HTTP port of the collector up starts for --store-dir', portNumber, DEFAULT_COLLECTOR_PORT))
   .action(async (o) => {
     const state = await up({
       primaries: o.primaries,
@@ -32,10 +36,20 @@ export const upCommand = new Command('up')
       proxy: o.proxy,
       proxySink: o.proxySink,
       proxyMetricsBasePort: o.proxyMetricsPort,
+      store: o.store
+        ? { dir: o.storeDir, collectorPort: o.collectorPort, collectorUrl: o.collectorUrl, clickhouseUrl: o.clickhouseUrl }
+        : undefined,
       timeoutMs: o.timeout,
       progress,
     });
-    process.stdout.write(`cluster is up (${state.kind}, state file ${o.dir}/cluster.json):\n`);
+    process.stdout.write(`cluster is up (${state.kind}, run ${state.runId}, state file ${o.dir}/cluster.json):\n`);
+    const st = state.store;
+    if (st) {
+      process.stdout.write(
+        `  store   ${st.clickhouseUrl ?? `collector ${st.collectorUrl}`}${st.dir ? ` on ${st.dir}` : ''}` +
+          (st.collector ? `  pid ${st.collector.pid}${st.collector.startedByUp ? '' : ' (reused)'}` : '') + '\n',
+      );
+    }
     for (const n of state.nodes) {
       process.stdout.write(`  ${n.role.padEnd(7)} ${state.host}:${n.port} bus ${n.busPort}  id ${n.id}  pid ${n.pid}\n`);
     }
@@ -43,7 +57,7 @@ export const upCommand = new Command('up')
       const node = state.nodes.find((n) => n.port === p.port)!;
       process.stdout.write(
         `  proxy   ${state.host}:${p.port} -> node port ${node.nodePort}, bus ${p.busPort} -> ${node.nodeBusPort}  pid ${p.pid}` +
-          (p.out ? `  rows ${p.out}` : '') + (p.metricsPort ? `  /metrics :${p.metricsPort}` : '') + '\n',
+          (p.out ? `  rows ${p.out}` : p.sink === 'store' ? '  rows to the store' : '') + (p.metricsPort ? `  /metrics :${p.metricsPort}` : '') + '\n',
       );
     }
     if (!o.foreground) {

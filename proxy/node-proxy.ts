@@ -153,7 +153,11 @@ export class NodeProxy {
     return rows;
   }
 
-  /** Stop relaying: destroy every connection, emit every count, flush the sink. */
+  /**
+   * Stop relaying: destroy every connection and hand every count to the sink. The
+   * sink's owner closes it after this (with its own bounded wait): a flush here would
+   * wait without limit while the store is away.
+   */
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     for (const s of this.sessions) s.link?.destroy();
@@ -162,7 +166,6 @@ export class NodeProxy {
     await new Promise((r) => setImmediate(r));
     for (const s of this.sessions) if (!s.closed) s.close();
     this.tick(true);
-    await this.o.sink.flush();
   }
 
   private peerOf(s: Session): string {

@@ -22,6 +22,8 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
   }
 }
 
+// `up` runs with --no-store here: its store path (collector, proxies' rows, runs row) is
+// test/proxy-store.test.ts's, on that file's ports.
 describe('kvnetlab CLI', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kvnetlab-cli-'));
   afterAll(async () => {
@@ -37,6 +39,10 @@ describe('kvnetlab CLI', () => {
     const port = await cli(['node', '--port', '70000']);
     expect(port.code).toBe(1);
     expect(port.stderr).toContain("'70000' is not a TCP port");
+    const noStore = await cli(['up', '--no-store', '--proxy-sink', 'store', '--dir', dir]);
+    expect(noStore.code).toBe(1);
+    expect(noStore.stderr).toContain('proxy sink "store" needs a telemetry store');
+    expect(existsSync(join(dir, 'cluster.json'))).toBe(false);
     const unknown = await cli(['up', '--primaris', '3']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain("unknown option '--primaris'");
@@ -53,7 +59,7 @@ describe('kvnetlab CLI', () => {
     );
     await new Promise<void>((r) => foreign.listen(21832, '127.0.0.1', () => r()));
     try {
-      const r = await cli(['up', '--primaries', '3', '--replicas', '0', '--base-port', '21831', '--dir', join(dir, 'foreign')]);
+      const r = await cli(['up', '--no-store', '--primaries', '3', '--replicas', '0', '--base-port', '21831', '--dir', join(dir, 'foreign')]);
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/21832 (exited|is served by another process)/);
       expect(seen.join('')).not.toMatch(/ADDSLOTS|SET-CONFIG-EPOCH|MEET|REPLICATE/);
@@ -69,10 +75,10 @@ describe('kvnetlab CLI', () => {
   });
 
   it('cli: up starts a 3P-0R cluster, refuses a second up on the same dir, and a restarted node rejoins with its identity and slots', async () => {
-    const up = await cli(['up', '--primaries', '3', '--replicas', '0', '--base-port', '21801', '--node-timeout', '3000', '--dir', dir]);
+    const up = await cli(['up', '--no-store', '--primaries', '3', '--replicas', '0', '--base-port', '21801', '--node-timeout', '3000', '--dir', dir]);
     expect(up.code).toBe(0);
     expect(up.stdout).toContain('cluster is up');
-    const again = await cli(['up', '--primaries', '3', '--replicas', '0', '--base-port', '21811', '--dir', dir]);
+    const again = await cli(['up', '--no-store', '--primaries', '3', '--replicas', '0', '--base-port', '21811', '--dir', dir]);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('is still running');
 
@@ -116,7 +122,7 @@ describe('kvnetlab CLI', () => {
     expect(down.code).toBe(0);
 
     // After down, up on the same dir forms a fresh cluster (new identities), not the old one.
-    const fresh = await cli(['up', '--primaries', '3', '--replicas', '0', '--base-port', '21801', '--node-timeout', '3000', '--dir', dir]);
+    const fresh = await cli(['up', '--no-store', '--primaries', '3', '--replicas', '0', '--base-port', '21801', '--node-timeout', '3000', '--dir', dir]);
     expect(fresh.code).toBe(0);
     const ids = readState(dir)!.nodes.map((n) => n.id);
     expect(ids).not.toContain(victim.id);

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,10 +17,11 @@ export function kvnetlabCli(): string {
 }
 
 /** Starts a detached process whose output goes to `logFile`; it outlives the launcher. */
-export function spawnDetached(cmd: string, args: string[], cwd: string, logFile: string): number {
+export function spawnDetached(cmd: string, args: string[], cwd: string, logFile: string, env?: NodeJS.ProcessEnv): number {
   const out = openSync(logFile, 'a');
-  const child = spawn(cmd, args, { cwd, detached: true, stdio: ['ignore', out, out] });
+  const child = spawn(cmd, args, { cwd, detached: true, stdio: ['ignore', out, out], env });
   child.unref();
+  closeSync(out); // the child has its own copy
   if (child.pid === undefined) throw new Error(`could not start ${cmd}`);
   return child.pid;
 }

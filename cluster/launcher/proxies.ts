@@ -24,7 +24,10 @@ export interface ProxySpawn {
   nodeId: string;
   runId: string;
   dir: string;
-  sink: 'jsonl' | 'memory';
+  sink: 'store' | 'jsonl' | 'memory';
+  /** With sink `store`: the flags saying where (cluster/launcher/store.ts), and the environment. */
+  storeArgs?: string[];
+  env?: NodeJS.ProcessEnv;
   metricsPort?: number;
 }
 
@@ -35,16 +38,18 @@ export function spawnProxy(o: ProxySpawn): LocalClusterState['proxies'][number] 
   const args = [
     kvnetlabCli(), 'proxy', '--listen-port', String(o.port), '--listen-bus-port', String(o.port + 10000), '--host', o.bind,
     '--node-port', String(o.nodePort), '--node-bus-port', String(o.nodePort + 10000), '--node-host', o.host,
-    '--node-name', o.nodeId, '--run-id', o.runId, '--sink', o.sink, '--out', out,
+    '--node-name', o.nodeId, '--run-id', o.runId,
+    ...(o.sink === 'store' ? (o.storeArgs ?? ['--sink', 'store']) : ['--sink', o.sink, '--out', out]),
   ];
   if (o.metricsPort !== undefined) args.push('--metrics-port', String(o.metricsPort));
-  const pid = spawnDetached(process.execPath, args, o.dir, log);
+  const pid = spawnDetached(process.execPath, args, o.dir, log, o.env);
   return {
     port: o.port,
     busPort: o.port + 10000,
     pid,
     // `--listen-port N` as whole arguments: never matches a node's `--port N`.
     cmdlineMark: `--listen-port ${o.port}`,
+    sink: o.sink,
     out: o.sink === 'jsonl' ? out : undefined,
     log,
     metricsPort: o.metricsPort,

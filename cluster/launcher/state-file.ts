@@ -6,8 +6,10 @@ export interface LocalClusterState {
   kind: 'kvnetlab' | 'redis';
   startedAt: string;
   host: string;
-  /** run_id of the proxies' rows (absent without proxies). */
+  /** run_id of the proxies' rows and of the `runs` row (telemetry/schema.ts). */
   runId?: string;
+  /** Where telemetry goes (absent with --no-store). */
+  store?: StoreState;
   nodes: Array<{
     id: string;
     role: 'master' | 'replica';
@@ -29,11 +31,23 @@ export interface LocalClusterState {
     busPort: number;
     pid: number;
     cmdlineMark: string;
-    /** Its traffic rows (--sink jsonl), its log, its /metrics port if any. */
+    /** Where its rows go (`store`, `jsonl` into `out`, `memory`), its log, its /metrics port if any. */
+    sink?: 'store' | 'jsonl' | 'memory';
     out?: string;
     log: string;
     metricsPort?: number;
   }>;
+}
+
+/** The telemetry store of a cluster (cluster/launcher/store.ts). */
+export interface StoreState {
+  /** chDB data directory, when the store is a collector on one. */
+  dir?: string;
+  collectorUrl?: string;
+  /** A ClickHouse server instead (password redacted). */
+  clickhouseUrl?: string;
+  /** The collector process; `down` stops it only if this `up` started it. */
+  collector?: { pid: number; cmdlineMark: string; log?: string; startedByUp: boolean };
 }
 
 export const STATE_FILE = 'cluster.json';

@@ -4,6 +4,7 @@ import { GiveUp, call, callText, fields, waitFor } from './admin.js';
 import { isAlive, kvnetlabCli, spawnDetached, stopProcess } from './processes.js';
 import { nodePortOf, spawnProxy } from './proxies.js';
 import { type LocalClusterState, readState, writeState } from './state-file.js';
+import { type PreparedStore, type UpStoreOptions, prepareStore, stopCollector, writeRunRow } from './store.js';
 
 export interface UpOptions {
   primaries: number;
@@ -19,8 +20,13 @@ export interface UpOptions {
   redis: boolean;
   /** Put a measuring proxy in front of every node (default true; `--no-proxy`). */
   proxy?: boolean;
-  /** Where the proxies' rows go (default jsonl: <dir>/proxy-<port>/traffic.jsonl). */
-  proxySink?: 'jsonl' | 'memory';
+  /**
+   * Where the proxies' rows go: `store` (the default with a store), `jsonl` (the default
+   * without: <dir>/proxy-<port>/traffic.jsonl) or `memory` (counted, then dropped).
+   */
+  proxySink?: 'store' | 'jsonl' | 'memory';
+  /** The telemetry store (cluster/launcher/store.ts): started first, one `runs` row per up. Absent: no store. */
+  store?: UpStoreOptions;
   /** Proxy i serves /metrics on this port + i. */
   proxyMetricsBasePort?: number;
   /** Progress lines (the CLI prints them; tests collect them). */
@@ -29,7 +35,7 @@ export interface UpOptions {
 }
 
 export class UpError extends Error {
-  constructor(readonly code: 'ALREADY_UP' | 'BAD_TOPOLOGY', message: string) {
+  constructor(readonly code: 'ALREADY_UP' | 'BAD_TOPOLOGY' | 'BAD_OPTIONS', message: string) {
     super(message);
     this.name = 'UpError';
   }
@@ -64,6 +70,8 @@ export async function up(o: UpOptions): Promise<LocalClusterState> {
   if (previous && [...previous.nodes, ...(previous.proxies ?? [])].some((n) => isAlive(n.pid, n.cmdlineMark))) {
     throw new UpError('ALREADY_UP', `a cluster started from ${dir} is still running: run "kvnetlab down --dir ${o.dir}" first`);
   }
+  const proxySink = o.proxySink ?? (o.store ? 'store' : 'jsonl');
+  if (proxySink === 'store' && !o.store) throw new UpError('BAD_OPTIONS', 'proxy sink "store" needs a telemetry store (drop --no-store, or use --proxy-sink jsonl|memory)');
   const bind = o.bind ?? o.host;
   const total = o.primaries * (1 + o.replicas);
   const withProxy = o.proxy ?? true;
@@ -75,7 +83,7 @@ export async function up(o: UpOptions): Promise<LocalClusterState> {
     kind: o.redis ? 'redis' : 'kvnetlab',
     startedAt,
     host: o.host,
-    runId: withProxy ? `up-${startedAt}` : undefined,
+    runId: `up-${startedAt}`,
     nodes: started,
     proxies,
   };
@@ -86,7 +94,11 @@ export async function up(o: UpOptions): Promise<LocalClusterState> {
   for (const port of ports) rmSync(join(dir, `node-${port}`), { recursive: true, force: true });
   for (const old of previous?.proxies ?? []) rmSync(join(dir, `proxy-${old.port}`), { recursive: true, force: true });
 
+  let store: PreparedStore | undefined;
   try {
+    // The store first: the proxies write to it from their first tick.
+    store = o.store ? await prepareStore(o.store, o.timeoutMs, o.progress) : undefined;
+    state.store = store?.state;
     for (const [i, port] of ports.entries()) {
       const nodeDir = join(dir, `node-${port}`);
       mkdirSync(nodeDir, { recursive: true });
@@ -135,7 +147,7 @@ export async function up(o: UpOptions): Promise<LocalClusterState> {
       });
       n.id = await callText(o.host, n.nodePort, ['CLUSTER', 'MYID']);
     }
-    if (withProxy) await startProxies(o, dir, bind, state);
+    if (withProxy) await startProxies({ ...o, proxySink }, dir, bind, state, store);
 
     const masters = started.slice(0, o.primaries);
     const replicas = started.slice(o.primaries);
@@ -175,10 +187,12 @@ export async function up(o: UpOptions): Promise<LocalClusterState> {
       lastOk = ok;
       return ok === total;
     }, 250);
+    if (store) await writeRunRow(store.target, runRow(o, state, proxySink), o.progress);
     return state;
   } catch (e) {
     // Leave nothing running behind a failed start.
     for (const n of [...started, ...proxies]) await stopProcess(n.pid, n.cmdlineMark, 2000);
+    await stopCollector(state.store, o.progress);
     throw e;
   }
 }
@@ -197,17 +211,46 @@ export async function down(dirOption: string, progress: (line: string) => void):
     if (outcome !== 'gone') stopped++;
     progress(`node ${n.port} (pid ${n.pid}): ${outcome}`);
   }
-  // Proxies last: the nodes' closing connections are counted and flushed (SIGTERM flushes).
-  for (const p of state.proxies ?? []) {
-    const outcome = await stopProcess(p.pid, p.cmdlineMark);
-    if (outcome !== 'gone') stopped++;
-    progress(`proxy ${p.port} (pid ${p.pid}): ${outcome}`);
-  }
+  // Proxies after the nodes: the nodes' closing connections are counted and flushed.
+  // All at once: each waits up to its --close-timeout (10 s) for the store.
+  await Promise.all(
+    (state.proxies ?? []).map(async (p) => {
+      const outcome = await stopProcess(p.pid, p.cmdlineMark, 15_000);
+      if (outcome !== 'gone') stopped++;
+      progress(`proxy ${p.port} (pid ${p.pid}): ${outcome}`);
+    }),
+  );
+  // The collector last: the proxies' final rows are in by now.
+  stopped += await stopCollector(state.store, progress);
   return stopped;
 }
 
+/** The `runs` row of an up: the topology as formed and the options it was started with. */
+function runRow(o: UpOptions, state: LocalClusterState, proxySink: string) {
+  const detail = {
+    kind: state.kind,
+    topology: {
+      primaries: o.primaries,
+      replicas: o.replicas,
+      nodes: state.nodes.map((n) => ({ id: n.id, role: n.role, port: n.port, busPort: n.busPort, nodePort: n.nodePort })),
+    },
+    flags: {
+      basePort: o.basePort, nodeTimeout: o.nodeTimeout, host: o.host, bind: o.bind, redis: o.redis,
+      proxy: o.proxy ?? true, proxySink, proxyMetricsBasePort: o.proxyMetricsBasePort,
+    },
+    store: state.store && { dir: state.store.dir, collectorUrl: state.store.collectorUrl, clickhouseUrl: state.store.clickhouseUrl },
+    node: process.version,
+  };
+  return {
+    run_id: state.runId!,
+    started_ms: Date.parse(state.startedAt),
+    label: `up ${o.primaries}P-${o.replicas}R ${state.kind}`,
+    detail: JSON.stringify(detail),
+  };
+}
+
 /** One proxy per node on the node's public ports; ready when a PING through it reaches that node. */
-async function startProxies(o: UpOptions, dir: string, bind: string, state: LocalClusterState): Promise<void> {
+async function startProxies(o: UpOptions, dir: string, bind: string, state: LocalClusterState, store: PreparedStore | undefined): Promise<void> {
   const nodeHost = bind === '0.0.0.0' ? '127.0.0.1' : bind;
   for (const [i, n] of state.nodes.entries()) {
     const proxyDir = join(dir, `proxy-${n.port}`);
@@ -215,7 +258,7 @@ async function startProxies(o: UpOptions, dir: string, bind: string, state: Loca
     state.proxies.push(
       spawnProxy({
         host: nodeHost, bind, port: n.port, nodePort: n.nodePort, nodeId: n.id, runId: state.runId!, dir: proxyDir,
-        sink: o.proxySink ?? 'jsonl', metricsPort: o.proxyMetricsBasePort === undefined ? undefined : o.proxyMetricsBasePort + i,
+        sink: o.proxySink ?? 'jsonl', storeArgs: store?.proxyArgs, env: store?.proxyEnv, metricsPort: o.proxyMetricsBasePort === undefined ? undefined : o.proxyMetricsBasePort + i,
       }),
     );
   }
