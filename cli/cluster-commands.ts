@@ -1,7 +1,8 @@
+import { DEFAULT_CONTROLLER_PORT, spawnController, stopController } from '../controller/start.js';
 import { Command, Option } from 'commander';
 import { down, up } from '../cluster/launcher/up.js';
-import { DEFAULT_COLLECTOR_PORT } from '../telemetry/open-sink.js';
-import { nonNegativeInt, portNumber, positiveInt } from './options.js';
+import { DEFAULT_COLLECTOR_PORT, ENV_CLICKHOUSE_URL } from '../telemetry/open-sink.js';
+import { nonNegativeInt, portNumber, portOrZero, positiveInt } from './options.js';
 import { addStoreOptions } from './store-options.js';
 
 const progress = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 23)} ${line}\n`);
@@ -22,6 +23,9 @@ export const upCommand = addStoreOptions(new Command('up')
   .addOption(new Option('--proxy-sink <kind>', "where the proxies' rows go (default: store; jsonl with --no-store)").choices(['store', 'jsonl', 'memory']))
   .option('--proxy-metrics-port <port>', 'proxy i serves Prometheus /metrics on this port + i', portNumber)
   .option('--no-store', 'no telemetry store: no collector, no runs row (proxies write JSON lines)')
+  .option('--no-controller', 'do not start the controller (kvnetlab event ... needs it)')
+  .option('--controller-port <port>', 'HTTP port of the controller (127.0.0.1 only; 0 = any free port, `kvnetlab event` finds it in --dir)', portOrZero, DEFAULT_CONTROLLER_PORT)
+  .option('--controller-token <token>', 'bearer token of the controller (default: random, written to <dir>/controller.token)')
   .option('--collector-port <port>', 'HTTP port of the collector up starts for --store-dir', portNumber, DEFAULT_COLLECTOR_PORT))
   .action(async (o) => {
     const state = await up({
@@ -60,6 +64,19 @@ export const upCommand = addStoreOptions(new Command('up')
           (p.out ? `  rows ${p.out}` : p.sink === 'store' ? '  rows to the store' : '') + (p.metricsPort ? `  /metrics :${p.metricsPort}` : '') + '\n',
       );
     }
+    if (o.controller) {
+      // After cluster.json exists: the controller captures every node's command line
+      // from it for restarts. Its event rows go to the same store, under the same run id.
+      const st = state.store;
+      const storeArgs = st?.collectorUrl && !st.clickhouseUrl ? ['--collector-url', st.collectorUrl] : [];
+      // A ClickHouse URL may hold a password: like the proxies, the controller gets it in its environment.
+      if (o.clickhouseUrl) process.env[ENV_CLICKHOUSE_URL] = o.clickhouseUrl;
+      const ctl = await spawnController(o.dir, [
+        '--port', String(o.controllerPort), '--run-id', state.runId!,
+        ...(o.controllerToken ? ['--token', o.controllerToken] : []), ...(st ? storeArgs : ['--no-store']),
+      ]);
+      process.stdout.write(`  controller ${ctl.url}  pid ${ctl.pid}  token ${ctl.token} (also in ${ctl.tokenFile})\n`);
+    }
     if (!o.foreground) {
       process.stdout.write(`stop it with: kvnetlab down --dir ${o.dir}\n`);
       return;
@@ -68,6 +85,7 @@ export const upCommand = addStoreOptions(new Command('up')
       process.once('SIGTERM', () => resolve());
       process.once('SIGINT', () => resolve());
     });
+    await stopController(o.dir);
     await down(o.dir, progress);
   });
 
@@ -75,6 +93,9 @@ export const downCommand = new Command('down')
   .description('stop the processes that `kvnetlab up` started (by PID) and nothing else')
   .option('--dir <path>', 'the directory given to up', 'run/cluster')
   .action(async (o) => {
-    const n = await down(o.dir, progress);
+    // The controller first: SIGTERM lets a running event finish its rows.
+    const ctl = await stopController(o.dir);
+    if (ctl !== 'gone') progress(`controller: ${ctl}`);
+    const n = (ctl === 'gone' ? 0 : 1) + (await down(o.dir, progress));
     process.stdout.write(`stopped ${n} process(es)\n`);
   });

@@ -19,6 +19,7 @@ interface ControllerFlags {
   storeDir?: string;
   collectorUrl?: string;
   clickhouseUrl?: string;
+  store: boolean;
 }
 
 export const controllerCommand = addStoreOptions(new Command('controller')
@@ -30,11 +31,13 @@ export const controllerCommand = addStoreOptions(new Command('controller')
   .option('--run-id <id>', 'run id of the event rows (env KVNETLAB_RUN_ID; default: controller-<time>)')
   .option('--pause <ms>', 'pause between master-replica groups of a rolling restart (the paper: 20 s)', nonNegativeInt, 20_000)
   .option('--timeout <ms>', 'bound of every wait (node start, resync, role change)', positiveInt, 60_000)
-  .option('--failover-try-ms <ms>', 'how long one CLUSTER FAILOVER attempt is given', positiveInt, 5_000))
+  .option('--failover-try-ms <ms>', 'how long one CLUSTER FAILOVER attempt is given', positiveInt, 5_000)
+  .option('--no-store', 'keep event rows out of the telemetry store (the API and /events still have them)'))
   .action(async (o: ControllerFlags) => {
     const runId = o.runId ?? process.env.KVNETLAB_RUN_ID ?? `controller-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`;
     const c = await startController({
-      runDir: o.dir, host: o.host, port: o.port, token: o.token, runId, store: storeTarget(o), log,
+      runDir: o.dir, host: o.host, port: o.port, token: o.token, runId, log,
+      ...(o.store ? { store: storeTarget(o) } : { sink: null }),
       pauseMs: o.pause, timeoutMs: o.timeout, failoverTryMs: o.failoverTryMs,
     });
     process.stdout.write(`controller ${c.url} run ${runId} pid ${process.pid}\ntoken ${c.token} (also in ${c.tokenFile})\n`);

@@ -75,9 +75,12 @@ describe('kvnetlab CLI', () => {
   });
 
   it('cli: up starts a 3P-0R cluster, refuses a second up on the same dir, and a restarted node rejoins with its identity and slots', async () => {
-    const up = await cli(['up', '--no-store', '--primaries', '3', '--replicas', '0', '--base-port', '21801', '--node-timeout', '3000', '--dir', dir]);
+    const up = await cli(['up', '--no-store', '--controller-port', '0', '--primaries', '3', '--replicas', '0', '--base-port', '21801', '--node-timeout', '3000', '--dir', dir]);
     expect(up.code).toBe(0);
     expect(up.stdout).toContain('cluster is up');
+    // up starts the controller beside the cluster; `kvnetlab event` finds it in the run dir.
+    expect(up.stdout).toMatch(/controller http:\/\/127\.0\.0\.1:\d+ {2}pid \d+ {2}token [0-9a-f]{64}/);
+    expect(existsSync(join(dir, 'controller.json'))).toBe(true);
     const again = await cli(['up', '--no-store', '--primaries', '3', '--replicas', '0', '--base-port', '21811', '--dir', dir]);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('is still running');
@@ -120,9 +123,11 @@ describe('kvnetlab CLI', () => {
     }
     const down = await cli(['down', '--dir', dir]);
     expect(down.code).toBe(0);
+    expect(down.stderr + down.stdout).toContain('controller: stopped');
+    expect(existsSync(join(dir, 'controller.json'))).toBe(false);
 
     // After down, up on the same dir forms a fresh cluster (new identities), not the old one.
-    const fresh = await cli(['up', '--no-store', '--primaries', '3', '--replicas', '0', '--base-port', '21801', '--node-timeout', '3000', '--dir', dir]);
+    const fresh = await cli(['up', '--no-store', '--no-controller', '--primaries', '3', '--replicas', '0', '--base-port', '21801', '--node-timeout', '3000', '--dir', dir]);
     expect(fresh.code).toBe(0);
     const ids = readState(dir)!.nodes.map((n) => n.id);
     expect(ids).not.toContain(victim.id);

@@ -52,7 +52,7 @@ describe('proxy rows into the telemetry store under kvnetlab up', () => {
     storeDir = join(dir, 'store', 'chdb');
     const up = await runCli(
       ['up', '--primaries', '3', '--replicas', '1', '--base-port', String(BASE), '--node-timeout', '5000', '--dir', clusterDir,
-        '--store-dir', storeDir, '--collector-port', String(COLLECTOR_PORT)],
+        '--store-dir', storeDir, '--collector-port', String(COLLECTOR_PORT), '--no-controller'],
       120_000,
     );
     expect(up.code, up.stderr).toBe(0);
@@ -94,7 +94,7 @@ describe('proxy rows into the telemetry store under kvnetlab up', () => {
 
   it('up: a second cluster on the same store dir reuses the live collector, and its down leaves it running', async () => {
     const second = join(dir, 'second');
-    const up = await runCli(['up', '--no-proxy', '--primaries', '1', '--replicas', '0', '--base-port', '21715', '--dir', second, '--store-dir', storeDir, '--collector-port', '21716']);
+    const up = await runCli(['up', '--no-proxy', '--primaries', '1', '--replicas', '0', '--base-port', '21715', '--dir', second, '--store-dir', storeDir, '--collector-port', '21716', '--no-controller']);
     expect(up.code, up.stderr).toBe(0);
     expect(up.stderr).toContain(`reusing the collector of ${storeDir}`);
     const s2 = readState(second)!;
