@@ -4,7 +4,7 @@ import { type LoadgenConfig, newRunId, runLoadgen } from '../loadgen/main.js';
 import { byteSize, count, fraction, oneOf, positiveNumber, seeds } from '../loadgen/options.js';
 import { type PresetName, DISTRIBUTIONS, PRESETS, parseDistribution, preset } from '../loadgen/presets.js';
 import { formatText } from '../loadgen/summary.js';
-import { JsonLinesSink } from '../loadgen/jsonl-sink.js';
+import { JsonLinesSink } from '../telemetry/local-sinks.js';
 import { ENV_CLICKHOUSE_URL, ENV_COLLECTOR_URL, DEFAULT_STORE_DIR, openSink } from '../telemetry/open-sink.js';
 import { readOwner } from '../telemetry/lock.js';
 import type { RowSink } from '../telemetry/rows.js';

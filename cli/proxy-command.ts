@@ -6,7 +6,7 @@ import { TeeSink } from '../telemetry/tee-sink.js';
 import { listenProxy, tcpUpstream } from '../proxy/listen.js';
 import { proxyMetrics } from '../proxy/metrics.js';
 import { NodeProxy } from '../proxy/node-proxy.js';
-import { JsonLinesSink, MemorySink } from '../proxy/sinks.js';
+import { JsonLinesSink, MemorySink } from '../telemetry/local-sinks.js';
 import { TotalsSink } from '../proxy/totals.js';
 import { portNumber, positiveInt } from './options.js';
 import { addStoreOptions, storeTarget } from './store-options.js';

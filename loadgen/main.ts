@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { RowSink } from '../telemetry/rows.js';
 import { type KvClient, type Seed, connectCluster, connectStandalone, isStandalone } from './connect.js';
 import { LoadgenError } from './errors.js';
-import { JsonLinesSink } from './jsonl-sink.js';
+import { JsonLinesSink } from '../telemetry/local-sinks.js';
 import { type WorkloadSpec, checkSpec } from './presets.js';
 import { seededRandom } from './random.js';
 import { loadPhase, runPhase } from './runner.js';

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { TrafficRow } from '../telemetry/rows.js';
 import { type Listeners, listenProxy, tcpUpstream } from './listen.js';
 import { NodeProxy } from './node-proxy.js';
-import { MemorySink } from './sinks.js';
+import { MemorySink } from '../telemetry/local-sinks.js';
 
 /** The proxy over real TCP on port 0: upstream server <- proxy <- client. */
 const cleanups: Array<() => Promise<void> | void> = [];

@@ -7,7 +7,7 @@ import type { TrafficRow } from '../telemetry/rows.js';
 import { duplexPair } from '../test/support/duplex-pair.js';
 import type { ListenerKind } from './names.js';
 import { NodeProxy } from './node-proxy.js';
-import { MemorySink } from './sinks.js';
+import { MemorySink } from '../telemetry/local-sinks.js';
 
 /** Lets stream events ('data', 'end', 'close') of in-memory pairs run. */
 const settle = async () => {

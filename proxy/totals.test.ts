@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TrafficRow } from '../telemetry/rows.js';
-import { MemorySink } from './sinks.js';
+import { MemorySink } from '../telemetry/local-sinks.js';
 import { TotalsSink } from './totals.js';
 
 const row = (node: string, channel: TrafficRow['channel'], direction: TrafficRow['direction'], bytes: number, messages = 0): TrafficRow => ({

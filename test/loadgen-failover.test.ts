@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OpsRow, RowSink, RowsByTable, TableName } from '../telemetry/rows.js';
+import { MemorySink } from '../telemetry/local-sinks.js';
 import { runLoadgen } from '../loadgen/main.js';
 import { preset } from '../loadgen/presets.js';
 import { type TestCluster, startCluster } from './support/local-cluster.js';
@@ -11,17 +11,6 @@ import { type TestCluster, startCluster } from './support/local-cluster.js';
  * failed in the end, and a gap in the per-100 ms rows. Real redis-server, 3 masters with
  * one replica each, cluster-node-timeout 1000 ms, client ports 22630-22635.
  */
-class MemorySink implements RowSink {
-  readonly ops: OpsRow[] = [];
-  write<T extends TableName>(table: T, rows: RowsByTable[T][]): void {
-    if (table === 'ops') this.ops.push(...(rows as OpsRow[]));
-  }
-  async flush() {}
-  async close() {}
-  dropped() {
-    return { runs: 0, traffic: 0, events: 0, ops: 0 };
-  }
-}
 
 let cluster: TestCluster;
 
@@ -67,13 +56,13 @@ describe('loadgen through a failover', () => {
     const retries = all.reduce((n, o) => n + o.retries, 0);
     const errors = all.reduce((n, o) => n + o.errors, 0);
     expect(retries + errors).toBeGreaterThan(0); // the failover was seen, not hidden
-    expect(sink.ops.reduce((n, r) => n + r.errors, 0)).toBe(errors);
+    expect(sink.rows('ops').reduce((n, r) => n + r.errors, 0)).toBe(errors);
     // Every failed operation's final error is in the summary, by message.
     expect(all.reduce((n, o) => n + Object.values(o.error_messages).reduce((a, b) => a + b, 0), 0)).toBe(errors);
-    expect(sink.ops.reduce((n, r) => n + r.ops, 0)).toBe(s.operations);
+    expect(sink.rows('ops').reduce((n, r) => n + r.ops, 0)).toBe(s.operations);
     // Recovered: the last second of the run completed operations without errors.
-    const lastTs = Math.max(...sink.ops.map((r) => r.ts_ms));
-    const tail = sink.ops.filter((r) => r.ts_ms > lastTs - 1000);
+    const lastTs = Math.max(...sink.rows('ops').map((r) => r.ts_ms));
+    const tail = sink.rows('ops').filter((r) => r.ts_ms > lastTs - 1000);
     expect(tail.reduce((n, r) => n + r.ops, 0)).toBeGreaterThan(200);
     expect(tail.reduce((n, r) => n + r.errors, 0)).toBe(0);
     // Latency from the intended start carries the outage: well over the node timeout.

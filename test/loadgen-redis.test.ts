@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OpsRow, RowSink, RowsByTable, TableName } from '../telemetry/rows.js';
+import { MemorySink } from '../telemetry/local-sinks.js';
+import type { OpsRow } from '../telemetry/rows.js';
 import { type LoadgenConfig, runLoadgen } from '../loadgen/main.js';
 import { preset } from '../loadgen/presets.js';
 import { ycsbKey } from '../loadgen/fnv.js';
@@ -10,24 +11,13 @@ import { type TestCluster, startCluster } from './support/local-cluster.js';
  * The load generator against a real Redis 7 cluster (`kvnetlab up --redis`, 3 masters, no
  * replicas, client ports 22610-22612 from loadgen's range 22601-22699).
  */
-class MemorySink implements RowSink {
-  readonly ops: OpsRow[] = [];
-  write<T extends TableName>(table: T, rows: RowsByTable[T][]): void {
-    if (table === 'ops') this.ops.push(...(rows as OpsRow[]));
-  }
-  async flush() {}
-  async close() {}
-  dropped() {
-    return { runs: 0, traffic: 0, events: 0, ops: 0 };
-  }
-}
 
 let cluster: TestCluster;
 const config = (c: Partial<LoadgenConfig> & Pick<LoadgenConfig, 'spec'>): LoadgenConfig => ({
   phase: 'both', seeds: cluster.seeds, connections: 8, target: 0, seed: 1, memoryBytes: 0, runId: 'test-run',
   out: null, progress: () => undefined, ...c,
 });
-const sumBy = (rows: OpsRow[], op: string, f: keyof OpsRow) => rows.filter((r) => r.op === op).reduce((s, r) => s + (r[f] as number), 0);
+const sumBy = (rows: readonly OpsRow[], op: string, f: keyof OpsRow) => rows.filter((r) => r.op === op).reduce((s, r) => s + (r[f] as number), 0);
 
 describe('loadgen against kvnetlab up --redis', () => {
   beforeAll(async () => {
@@ -45,10 +35,10 @@ describe('loadgen against kvnetlab up --redis', () => {
       expect(s.load?.records).toBe(500);
       expect(s.operations).toBe(1500);
       for (const [op, o] of Object.entries(s.ops)) {
-        expect(sumBy(sink.ops, op, 'ops')).toBe(o.operations);
-        expect(sumBy(sink.ops, op, 'errors')).toBe(o.errors);
+        expect(sumBy(sink.rows('ops'), op, 'ops')).toBe(o.operations);
+        expect(sumBy(sink.rows('ops'), op, 'errors')).toBe(o.errors);
       }
-      expect(sink.ops.every((r) => r.ts_ms % 100 === 0 && r.run_id === `sum-${name}`)).toBe(true);
+      expect(sink.rows('ops').every((r) => r.ts_ms % 100 === 0 && r.run_id === `sum-${name}`)).toBe(true);
       expect(Object.values(s.ops).reduce((n, o) => n + o.errors, 0)).toBe(0);
       if (name === 'ycsb-a') expect(s.ops.READ!.hits).toBe(s.ops.READ!.operations);
       if (name === 'ycsb-e') expect(s.ops.SCAN!.operations + s.ops.INSERT!.operations).toBe(1500);
@@ -117,7 +107,7 @@ describe('loadgen against kvnetlab up --redis', () => {
       const set = s.ops.SET!;
       expect(set.errors).toBe(0);
       expect(set.moved).toBeGreaterThan(0);
-      expect(sumBy(sink.ops, 'SET', 'redirects')).toBe(set.moved + set.ask);
+      expect(sumBy(sink.rows('ops'), 'SET', 'redirects')).toBe(set.moved + set.ask);
       expect(await admin.find((a) => a.options.port === target.port)!.exists('memtier-1')).toBe(1);
       process.stderr.write(`moved: ${set.moved} MOVED redirects followed over ${set.operations} SETs, 0 errors\n`);
     } finally {
@@ -149,10 +139,10 @@ describe('loadgen against kvnetlab up --redis', () => {
     expect(read.actual.p99_us).toBeLessThan(100_000);
     expect(read.actual.MaxLatency_us).toBeGreaterThan(250_000);
     // The per-100 ms rows (intended latency) show the stall around when it happened.
-    const slow = sink.ops.filter((r) => r.op === 'READ' && r.p99_us > 150_000);
+    const slow = sink.rows('ops').filter((r) => r.op === 'READ' && r.p99_us > 150_000);
     expect(slow.length).toBeGreaterThan(0);
     expect(Math.abs(slow[0]!.ts_ms - stalledAt)).toBeLessThan(1000);
-    expect(sumBy(sink.ops, 'READ', 'ops')).toBe(read.operations);
+    expect(sumBy(sink.rows('ops'), 'READ', 'ops')).toBe(read.operations);
     process.stderr.write(`stall: READ p99 from intended start ${read.intended.p99_us} us, from actual start ${read.actual.p99_us} us, max actual ${read.actual.MaxLatency_us} us\n`);
   });
 });

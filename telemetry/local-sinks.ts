@@ -1,10 +1,11 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
-import type { RowSink, RowsByTable, TableName } from '../telemetry/rows.js';
+import type { RowSink, RowsByTable, TableName } from './rows.js';
 
 /**
- * Two RowSinks for the proxy until the ClickHouse one (the store's) is plugged in;
- * both keep the contract of telemetry/rows.ts: write() never blocks or throws, and what
- * cannot be kept is counted in dropped(), never lost silently.
+ * RowSinks that need no store: in memory (tests, `proxy --sink memory`) and a JSON-lines
+ * file (`proxy --sink jsonl`, `loadgen --out`, `up --no-store`). Both keep the contract
+ * of telemetry/rows.ts: write() never blocks or throws, and what cannot be kept is
+ * counted in dropped(), never lost silently.
  */
 const noDrops = (): Record<TableName, number> => ({ runs: 0, traffic: 0, events: 0, ops: 0 });
 

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { TrafficRow } from '../telemetry/rows.js';
-import { JsonLinesSink, MemorySink } from './sinks.js';
+import type { TrafficRow } from './rows.js';
+import { JsonLinesSink, MemorySink } from './local-sinks.js';
 
 const row = (bytes: number): TrafficRow => ({
   run_id: 'r', ts_ms: 100, source: 'proxy', node: 'n', peer: 'p', channel: 'client', direction: 'sent', msg_type: '',
