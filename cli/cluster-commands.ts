@@ -22,6 +22,7 @@ export const upCommand = addStoreOptions(new Command('up')
   .option('--no-proxy', 'no measuring proxy: nodes listen on the public ports themselves')
   .addOption(new Option('--proxy-sink <kind>', "where the proxies' rows go (default: store; jsonl with --no-store)").choices(['store', 'jsonl', 'memory']))
   .option('--proxy-metrics-port <port>', 'proxy i serves Prometheus /metrics on this port + i', portNumber)
+  .option('--node-metrics-port <port>', 'kvnetlab node i serves Prometheus /metrics on this port + i', portNumber)
   .option('--no-store', 'no telemetry store: no collector, no runs row (proxies write JSON lines)')
   .option('--no-controller', 'do not start the controller (kvnetlab event ... needs it)')
   .option('--controller-port <port>', 'HTTP port of the controller (127.0.0.1 only; 0 = any free port, `kvnetlab event` finds it in --dir)', portOrZero, DEFAULT_CONTROLLER_PORT)
@@ -40,6 +41,7 @@ export const upCommand = addStoreOptions(new Command('up')
       proxy: o.proxy,
       proxySink: o.proxySink,
       proxyMetricsBasePort: o.proxyMetricsPort,
+      nodeMetricsBasePort: o.nodeMetricsPort,
       store: o.store
         ? { dir: o.storeDir, collectorPort: o.collectorPort, collectorUrl: o.collectorUrl, clickhouseUrl: o.clickhouseUrl }
         : undefined,

@@ -29,6 +29,8 @@ export interface UpOptions {
   store?: UpStoreOptions;
   /** Proxy i serves /metrics on this port + i. */
   proxyMetricsBasePort?: number;
+  /** kvnetlab node i serves /metrics on this port + i (redis-server has no such endpoint). */
+  nodeMetricsBasePort?: number;
   /** Progress lines (the CLI prints them; tests collect them). */
   progress: (line: string) => void;
   timeoutMs: number;
@@ -127,6 +129,7 @@ export async function up(o: UpOptions): Promise<LocalClusterState> {
           kvnetlabCli(), 'node', '--port', String(nodePort), '--bus-port', String(nodeBusPort), '--dir', nodeDir,
           '--node-timeout', String(o.nodeTimeout), '--host', bind, '--announce-host', o.host,
           '--announce-port', String(port), '--announce-bus-port', String(busPort),
+          ...(o.nodeMetricsBasePort === undefined ? [] : ['--metrics-port', String(o.nodeMetricsBasePort + i)]),
         ], nodeDir, join(nodeDir, 'node.log'));
       }
       started.push({ id: '', role: 'master', port, busPort, nodePort, nodeBusPort, pid, dir: nodeDir, cmdlineMark: mark });
