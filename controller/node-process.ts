@@ -47,9 +47,12 @@ export async function captureArgv(file: ClusterFile, n: NodeEntry): Promise<stri
   const get = (name: string) => configGet(file.host, n.port, name);
   // The same flags as cluster/launcher/up.ts gives redis-server.
   return [
-    'redis-server', '--port', String(n.port), '--bind', (await get('bind')).split(' ')[0]!, '--cluster-enabled', 'yes',
+    // Its own ports, not n.port: behind a proxy it listens internally and announces the proxy's.
+    'redis-server', '--port', await get('port'), '--cluster-port', await get('cluster-port'), '--bind', (await get('bind')).split(' ')[0]!, '--cluster-enabled', 'yes',
     '--cluster-config-file', await get('cluster-config-file'), '--cluster-node-timeout', await get('cluster-node-timeout'),
-    '--cluster-announce-ip', await get('cluster-announce-ip'), '--dir', await get('dir'),
+    '--cluster-announce-ip', await get('cluster-announce-ip'), '--cluster-announce-port', await get('cluster-announce-port'),
+    '--cluster-announce-bus-port', await get('cluster-announce-bus-port'), '--replica-announce-port', await get('replica-announce-port'),
+    '--dir', await get('dir'),
     '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--proc-title-template', '{title} --port {port}',
   ];
 }

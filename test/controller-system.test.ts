@@ -17,8 +17,9 @@ import { runCli } from './support/run-cli.js';
 /*
  * The controller against real clusters started as `kvnetlab up` starts them: events go
  * through the CLI (`kvnetlab event ...`, token and URL found in the run directory), rows
- * through a real collector (chDB), read back with SQL. Ports: redis-server 22701-22706,
- * kvnetlab nodes 22711-22716 (bus +10000, below the ephemeral range), collector 22720.
+ * through a real collector (chDB), read back with SQL. Ports (a cluster takes 2N: proxies,
+ * then nodes): redis-server 22701-22712, kvnetlab 22731-22742 (bus +10000, below the
+ * ephemeral range), collector 22750.
  */
 
 const HOST = '127.0.0.1';
@@ -100,7 +101,7 @@ let storeDir: string;
 
 beforeAll(async () => {
   storeDir = mkdtempSync(join(tmpdir(), 'kvnl-ctl-store-'));
-  collector = await startCollectorProcess(storeDir, 22720);
+  collector = await startCollectorProcess(storeDir, 22750);
 }, 60_000);
 afterAll(async () => {
   await collector?.stop();
@@ -200,7 +201,7 @@ describe('controller against redis-server 7.0 (3P-1R)', () => {
 describe('controller against kvnetlab nodes (3P-1R)', () => {
   let r: Rig | undefined;
   beforeAll(async () => {
-    r = await rig(22711, false, `ctl-ts-${Date.now()}`);
+    r = await rig(22731, false, `ctl-ts-${Date.now()}`);
     await writeKeys(r.cluster, 200);
   }, 90_000);
   afterAll(async () => {
@@ -209,16 +210,16 @@ describe('controller against kvnetlab nodes (3P-1R)', () => {
   });
 
   it('controller: on kvnetlab nodes a cp-partial swaps a group with partial resyncs, a cp-full resyncs fully', async () => {
-    const partial = await cpPartialSwapsGroup(r!, 22711, 22714);
-    const full = await event(r!.cluster.dir, 'cp-full', '--group', '22712');
+    const partial = await cpPartialSwapsGroup(r!, 22731, 22734);
+    const full = await event(r!.cluster.dir, 'cp-full', '--group', '22732');
     expect(full.state).toBe('ok');
     printPhases('kvnetlab', full);
     for (const p of full.phases.filter((x) => x.kind === 'resync')) {
       expect(p.detail.full_syncs, p.name).toBeGreaterThanOrEqual(1);
       expect(p.detail.partial_syncs, p.name).toBe(0);
     }
-    expect((await roleOf(22715)).role).toBe('master');
-    expect((await roleOf(22712)).role).toBe('replica');
+    expect((await roleOf(22735)).role).toBe('master');
+    expect((await roleOf(22732)).role).toBe('replica');
     // Data survived both: every key written before reads back through the cluster.
     const client = new Cluster(r!.cluster.seeds);
     try {
@@ -241,9 +242,9 @@ describe('controller against kvnetlab nodes (3P-1R)', () => {
       expect(isAlive(spawned.pid, spawned.cmdlineMark)).toBe(true);
       const cluster = (await (await fetch(`${spawned.url}/cluster`)).json()) as { nodes: Array<{ cluster_state: string }> };
       expect(cluster.nodes.map((n) => n.cluster_state)).toEqual(Array(6).fill('ok'));
-      const refused = await fetch(`${spawned.url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"kind":"snapshot","node":"22711"}' });
+      const refused = await fetch(`${spawned.url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"kind":"snapshot","node":"22731"}' });
       expect(refused.status).toBe(401);
-      const snap = await event(r!.cluster.dir, 'snapshot', '--node', '22711');
+      const snap = await event(r!.cluster.dir, 'snapshot', '--node', '22731');
       expect(snap.state).toBe('ok');
     } finally {
       expect(await stopController(r!.cluster.dir)).toBe('stopped');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callText, waitFor } from '../cluster/launcher/admin.js';
-import { kvnetlabCli, spawnDetached, stopProcess } from '../cluster/launcher/processes.js';
+import { isAlive, kvnetlabCli, spawnDetached, stopProcess } from '../cluster/launcher/processes.js';
 
 /*
  * 10,000 short client connections through a `kvnetlab proxy` process in front of a
@@ -51,7 +51,10 @@ describe('proxy under connection churn', () => {
     redisPid = spawnDetached('redis-server', ['--port', String(REDIS), '--save', '', '--appendonly', 'no', '--proc-title-template', '{title} --port {port}'], dir, join(dir, 'redis.log'));
     proxyPid = spawnDetached(
       process.execPath,
-      [kvnetlabCli(), 'proxy', '--listen-port', String(PROXY), '--no-bus', '--node-port', String(REDIS),
+      // A small old space: a proxy that kept anything per connection would run out of
+      // heap over these 30,000 connections and die, which the test sees; RSS alone is a
+      // noisy witness on a busy machine (V8 and malloc keep freed pages).
+      ['--max-old-space-size=48', kvnetlabCli(), 'proxy', '--listen-port', String(PROXY), '--no-bus', '--node-port', String(REDIS),
         // Rows to a file: the memory sink keeps every row by design (one client row per
         // connection), which is retention, not a leak.
         '--sink', 'jsonl', '--out', join(dir, 'traffic.jsonl'), '--metrics-port', String(METRICS)],
@@ -66,7 +69,7 @@ describe('proxy under connection churn', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('proxy: 10,000 short client connections leave no file descriptors or memory behind', async () => {
+  it('proxy: 30,000 short client connections leave no file descriptors or memory behind, in a 48 MB heap', async () => {
     // Warm-up with the same load: V8 grows its heap to a working size once; a leak
     // would keep growing with every further connection.
     await churn(10_000, 50);
@@ -74,17 +77,19 @@ describe('proxy under connection churn', () => {
     const fd0 = fds(proxyPid);
     const rss0 = rssKiB(proxyPid);
     const t0 = Date.now();
-    await churn(10_000, 50);
+    await churn(20_000, 50);
     const seconds = (Date.now() - t0) / 1000;
     await new Promise((r) => setTimeout(r, 500));
     const fd1 = fds(proxyPid);
     const rss1 = rssKiB(proxyPid);
     const open = await metric('kvnetlab_proxy_connections', 'listener="client"');
     const accepted = await metric('kvnetlab_proxy_connections_accepted_total', 'listener="client"');
-    console.log(`churn: 10,000 connections in ${seconds.toFixed(1)} s; proxy fds ${fd0} -> ${fd1}, RSS ${rss0} -> ${rss1} KiB, open ${open}, accepted ${accepted}`);
+    console.log(`churn: 20,000 connections in ${seconds.toFixed(1)} s; proxy fds ${fd0} -> ${fd1}, RSS ${rss0} -> ${rss1} KiB, open ${open}, accepted ${accepted}`);
     expect(fd1).toBeLessThanOrEqual(fd0);
     expect(open).toBe(0);
-    expect(accepted).toBeGreaterThanOrEqual(20_000);
-    expect(rss1 - rss0).toBeLessThan(16 * 1024);
+    expect(accepted).toBeGreaterThanOrEqual(30_000);
+    expect(isAlive(proxyPid, `--listen-port ${PROXY}`)).toBe(true);
+    // 20,000 connections: even 1 KiB kept per connection would be 20 MiB more.
+    expect(rss1 - rss0).toBeLessThan(32 * 1024);
   }, 120_000);
 });

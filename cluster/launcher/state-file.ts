@@ -23,6 +23,8 @@ export interface LocalClusterState {
     dir: string;
     /** A string that must appear in /proc/<pid>/cmdline, so a reused PID is never killed. */
     cmdlineMark: string;
+    /** The command line it was started with (program first): a restart reuses it exactly. */
+    argv?: string[];
   }>;
   /** One proxy process per node (proxy/README.md), stopped by `down` after the nodes. */
   proxies: Array<{

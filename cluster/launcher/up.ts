@@ -111,9 +111,11 @@ export async function up(o: UpOptions): Promise<LocalClusterState> {
       const nodePort = nodePortOf(o.basePort, total, i, withProxy);
       const nodeBusPort = nodePort + 10000;
       const mark = `--port ${nodePort}`;
-      let pid: number;
+      // The exact command line goes into the state file: the controller restarts a node
+      // with it (same ports, dir, snapshot and nodes.conf).
+      let argv: string[];
       if (o.redis) {
-        pid = spawnDetached('redis-server', [
+        argv = ['redis-server',
           '--port', String(nodePort), '--cluster-port', String(nodeBusPort), '--bind', bind, '--cluster-enabled', 'yes',
           '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(o.nodeTimeout), '--cluster-announce-ip', o.host,
           '--cluster-announce-port', String(port), '--cluster-announce-bus-port', String(busPort),
@@ -123,16 +125,17 @@ export async function up(o: UpOptions): Promise<LocalClusterState> {
           // Redis rewrites its process title; keep `--port N` in it so `down` can
           // tell this process from an unrelated one that got the same PID.
           '--proc-title-template', '{title} --port {port}',
-        ], nodeDir, join(nodeDir, 'node.log'));
+        ];
       } else {
-        pid = spawnDetached(process.execPath, [
+        argv = [process.execPath,
           kvnetlabCli(), 'node', '--port', String(nodePort), '--bus-port', String(nodeBusPort), '--dir', nodeDir,
           '--node-timeout', String(o.nodeTimeout), '--host', bind, '--announce-host', o.host,
           '--announce-port', String(port), '--announce-bus-port', String(busPort),
           ...(o.nodeMetricsBasePort === undefined ? [] : ['--metrics-port', String(o.nodeMetricsBasePort + i)]),
-        ], nodeDir, join(nodeDir, 'node.log'));
+        ];
       }
-      started.push({ id: '', role: 'master', port, busPort, nodePort, nodeBusPort, pid, dir: nodeDir, cmdlineMark: mark });
+      const pid = spawnDetached(argv[0]!, argv.slice(1), nodeDir, join(nodeDir, 'node.log'));
+      started.push({ id: '', role: 'master', port, busPort, nodePort, nodeBusPort, pid, dir: nodeDir, cmdlineMark: mark, argv });
     }
     writeState(dir, state);
     o.progress(
