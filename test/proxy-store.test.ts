@@ -92,6 +92,18 @@ describe('proxy rows into the telemetry store under kvnetlab up', () => {
     expect(joined.every((j) => j.label === 'up 3P-1R kvnetlab' && Number(j.rows) > 0)).toBe(true);
   }, 30_000);
 
+  it('loadgen against up: it finds the collector up started, and its stored ops rows sum to the operations performed', async () => {
+    const run = await runCli([
+      'loadgen', '--preset', 'ycsb-a', '--cluster', `127.0.0.1:${BASE}`, '--records', '300', '--operations', '2000',
+      '--connections', '4', '--run-id', 'lg-under-up', '--json', '--quiet', '--store-dir', storeDir,
+    ], 120_000);
+    expect(run.code, run.stderr).toBe(0);
+    const summary = JSON.parse(run.stdout) as { operations: number; ops: Record<string, { operations: number }> };
+    expect(summary.operations).toBeGreaterThanOrEqual(2000);
+    const [stored] = await sql<{ ops: string | number }>(state.store!.collectorUrl!, "SELECT sum(ops) AS ops FROM ops WHERE run_id = 'lg-under-up'");
+    expect(Number(stored!.ops)).toBe(summary.operations);
+  }, 150_000);
+
   it('up: a second cluster on the same store dir reuses the live collector, and its down leaves it running', async () => {
     const second = join(dir, 'second');
     const up = await runCli(['up', '--no-proxy', '--primaries', '1', '--replicas', '0', '--base-port', '21715', '--dir', second, '--store-dir', storeDir, '--collector-port', '21716', '--no-controller']);
