@@ -193,6 +193,14 @@ export async function up(o: UpOptions): Promise<LocalClusterState> {
       lastOk = ok;
       return ok === total;
     }, 250);
+    // A replica that has not finished its first sync cannot take over (data age), and
+    // reads from it miss: "up" means every replica holds its master's data.
+    await waitFor('every replica linked to its master (first sync done)', o.timeoutMs, async () => {
+      for (const r of replicas) {
+        if (fields(await callText(o.host, r.port, ['INFO', 'replication'])).master_link_status !== 'up') return false;
+      }
+      return true;
+    }, 100);
     if (store) await writeRunRow(store.target, runRow(o, state, proxySink), o.progress);
     return state;
   } catch (e) {
