@@ -5,8 +5,7 @@ import { byteSize, count, fraction, oneOf, positiveNumber, seeds } from '../load
 import { type PresetName, DISTRIBUTIONS, PRESETS, parseDistribution, preset } from '../loadgen/presets.js';
 import { formatText } from '../loadgen/summary.js';
 import { JsonLinesSink } from '../telemetry/local-sinks.js';
-import { ENV_CLICKHOUSE_URL, ENV_COLLECTOR_URL, DEFAULT_STORE_DIR, openSink } from '../telemetry/open-sink.js';
-import { readOwner } from '../telemetry/lock.js';
+import { openSink, storeAvailable } from '../telemetry/open-sink.js';
 import type { RowSink } from '../telemetry/rows.js';
 import { TeeSink } from '../telemetry/tee-sink.js';
 import { addStoreOptions, storeTarget } from './store-options.js';
@@ -35,10 +34,7 @@ function opsSink(o: { store: boolean; out?: string; storeDir?: string; collector
   const sinks: RowSink[] = [];
   const where: string[] = [];
   const target = storeTarget(o);
-  const haveStore =
-    o.store &&
-    Boolean(target.clickhouseUrl ?? target.collectorUrl ?? process.env[ENV_CLICKHOUSE_URL] ?? process.env[ENV_COLLECTOR_URL] ?? readOwner(target.storeDir ?? DEFAULT_STORE_DIR));
-  if (haveStore) {
+  if (o.store && storeAvailable(target)) {
     const store = openSink(target);
     sinks.push(store);
     where.push(store.location);

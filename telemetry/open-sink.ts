@@ -43,16 +43,18 @@ export type OpenedSink = RowSink & { readonly location: string; buffered(): Reco
  */
 export function openSink(options: OpenSinkOptions = {}): OpenedSink {
   const log = options.log ?? ((line: string) => process.stderr.write(`telemetry: ${line}\n`));
-  const serverUrl = options.clickhouseUrl ?? process.env[ENV_CLICKHOUSE_URL];
+  const where = resolveStore(options);
   let store: Store;
-  if (serverUrl) {
+  if (where.kind === 'server') {
+    const serverUrl = where.url;
     store = lazyStore(redact(serverUrl), () => ClickHouseStore.open({ url: serverUrl, log, createSchema: options.createSchema }));
+  } else if (where.kind === 'collector') {
+    const fixed = where.url;
+    store = new CollectorStore(() => fixed);
   } else {
-    const fixed = options.collectorUrl ?? process.env[ENV_COLLECTOR_URL];
-    const dir = options.storeDir ?? DEFAULT_STORE_DIR;
+    const dir = where.dir;
     let warned = false;
     store = new CollectorStore(() => {
-      if (fixed) return fixed;
       const owner = readOwner(dir);
       if (owner?.url) return owner.url;
       if (!warned) log(`no collector owns ${dir} yet: sending to http://127.0.0.1:${DEFAULT_COLLECTOR_PORT} (start one with \`kvnetlab collector\`)`);
@@ -61,6 +63,27 @@ export function openSink(options: OpenSinkOptions = {}): OpenedSink {
     });
   }
   return new BufferedSink(store, { ...options, log });
+}
+
+export type StoreLocation = { kind: 'server'; url: string } | { kind: 'collector'; url: string } | { kind: 'dir'; dir: string };
+
+/**
+ * Where a target points, in the one order every writer and `kvnetlab sql` use: a
+ * ClickHouse server URL (option, then env), a collector URL (option, then env), else the
+ * store directory, whose owner file names its collector (looked up when needed).
+ */
+export function resolveStore(t: StoreTarget): StoreLocation {
+  const server = t.clickhouseUrl ?? process.env[ENV_CLICKHOUSE_URL];
+  if (server) return { kind: 'server', url: server };
+  const collector = t.collectorUrl ?? process.env[ENV_COLLECTOR_URL];
+  if (collector) return { kind: 'collector', url: collector };
+  return { kind: 'dir', dir: t.storeDir ?? DEFAULT_STORE_DIR };
+}
+
+/** Whether a store is there to take rows now: a URL was given, or a live collector owns the directory. */
+export function storeAvailable(t: StoreTarget): boolean {
+  const where = resolveStore(t);
+  return where.kind !== 'dir' || readOwner(where.dir) !== undefined;
 }
 
 /** A store opened on first use; a failed open is a transient insert error, tried again. */
@@ -90,11 +113,10 @@ function lazyStore(location: string, open: () => Promise<Store>): Store {
  * directory, owned by this process while the query runs.
  */
 export async function openQueryStore(target: StoreTarget): Promise<Store> {
-  const serverUrl = target.clickhouseUrl ?? process.env[ENV_CLICKHOUSE_URL];
-  if (serverUrl) return ClickHouseStore.open({ url: serverUrl, createSchema: false });
-  const fixed = target.collectorUrl ?? process.env[ENV_COLLECTOR_URL];
-  if (fixed) return new CollectorStore(() => fixed);
-  const dir = target.storeDir ?? DEFAULT_STORE_DIR;
+  const where = resolveStore(target);
+  if (where.kind === 'server') return ClickHouseStore.open({ url: where.url, createSchema: false });
+  if (where.kind === 'collector') return new CollectorStore(() => where.url);
+  const dir = where.dir;
   const owner = readOwner(dir);
   if (owner?.url) return new CollectorStore(() => owner.url!);
   const hasData = existsSync(dir) && readdirSync(dir).some((f) => f !== LOCK_FILE);
