@@ -34,6 +34,12 @@ export interface UpOptions {
   /** Progress lines (the CLI prints them; tests collect them). */
   progress: (line: string) => void;
   timeoutMs: number;
+  /** run_id of the proxies' rows and the runs row (default `up-<start time>`); the scenario runner gives each sub-run its own. */
+  runId?: string;
+  /** Label of the runs row (default `up 3P-1R kvnetlab`). */
+  runLabel?: string;
+  /** Extra fields merged into the runs row's detail JSON (the scenario runner: scenario, memory, run kind). */
+  runDetail?: Record<string, unknown>;
 }
 
 export class UpError extends Error {
@@ -85,7 +91,7 @@ export async function up(o: UpOptions): Promise<LocalClusterState> {
     kind: o.redis ? 'redis' : 'kvnetlab',
     startedAt,
     host: o.host,
-    runId: `up-${startedAt}`,
+    runId: o.runId ?? `up-${startedAt}`,
     nodes: started,
     proxies,
   };
@@ -254,11 +260,12 @@ function runRow(o: UpOptions, state: LocalClusterState, proxySink: string) {
     },
     store: state.store && { dir: state.store.dir, collectorUrl: state.store.collectorUrl, clickhouseUrl: state.store.clickhouseUrl },
     node: process.version,
+    ...o.runDetail,
   };
   return {
     run_id: state.runId!,
     started_ms: Date.parse(state.startedAt),
-    label: `up ${o.primaries}P-${o.replicas}R ${state.kind}`,
+    label: o.runLabel ?? `up ${o.primaries}P-${o.replicas}R ${state.kind}`,
     detail: JSON.stringify(detail),
   };
 }

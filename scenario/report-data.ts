@@ -1,0 +1,125 @@
+import { queryRows, type Store } from '../telemetry/store.js';
+import { type BucketBytes, type EventOverhead, type Window, averageRate, eventOverheads } from './overhead.js';
+import { updateLagMs } from './update-lag.js';
+
+/**
+ * Everything the report shows, read back from the store by run id (so a report can be
+ * rebuilt from the store alone): the scenario's runs row lists its sub-runs with their
+ * measurement windows; each sub-run's traffic, events and ops rows carry its own id.
+ */
+export interface SubRunMeta {
+  run_id: string;
+  index: number;
+  label: string;
+  topology: string;
+  memory_mib: number;
+  kind: string;
+  measure_start_ms: number;
+  warmup_end_ms: number;
+  measure_end_ms: number;
+  fill_keys: number;
+}
+
+export interface ScenarioRunDetail {
+  scenario: string;
+  description: string;
+  source: string;
+  wall_ms: number;
+  sub_runs: SubRunMeta[];
+}
+
+export interface ReportEvent {
+  id: string;
+  kind: string;
+  /** pull / push for live patches. */
+  method: string;
+  status: string;
+  startMs: number;
+  endMs: number;
+  lagMs?: number;
+  bytes?: number;
+  error?: string;
+}
+
+export interface SubRunReport extends SubRunMeta {
+  nodes: Array<{ id: string; name: string }>;
+  /** Sent bytes per second per node: [ms since the epoch, bytes]. */
+  perNode: Array<{ node: string; points: Array<[number, number]> }>;
+  events: ReportEvent[];
+  overheads: Array<EventOverhead & { status: string; method: string }>;
+  /** Average sent bytes/s per node after the warm-up (the paper's Network-Line). */
+  perNodeAvgBps: number;
+  /** Per second: operations and the highest 100 ms p99 (µs). */
+  ops: Array<{ t: number; ops: number; errors: number; p99_us: number }>;
+}
+
+export interface ReportData {
+  runId: string;
+  scenario: string;
+  description: string;
+  source: string;
+  wallMs: number;
+  generatedAt: string;
+  subRuns: SubRunReport[];
+}
+
+export const sqlString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+const num = (v: unknown) => Number(v ?? 0);
+
+export async function buildReportData(store: Pick<Store, 'query'>, runId: string): Promise<ReportData> {
+  const [row] = await queryRows<{ detail: string }>(store, `SELECT detail FROM runs WHERE run_id = ${sqlString(runId)} LIMIT 1`);
+  if (!row) throw new Error(`no runs row for ${runId} in the store`);
+  const d = JSON.parse(row.detail) as ScenarioRunDetail;
+  const subRuns: SubRunReport[] = [];
+  for (const meta of d.sub_runs) subRuns.push(await subRunReport(store, meta));
+  return { runId, scenario: d.scenario, description: d.description, source: d.source, wallMs: d.wall_ms, generatedAt: new Date().toISOString(), subRuns };
+}
+
+async function subRunReport(store: Pick<Store, 'query'>, meta: SubRunMeta): Promise<SubRunReport> {
+  const id = sqlString(meta.run_id);
+  const [up] = await queryRows<{ detail: string }>(store, `SELECT detail FROM runs WHERE run_id = ${id} LIMIT 1`);
+  const topo = up ? (JSON.parse(up.detail) as { topology?: { nodes?: Array<{ id: string; port: number; role: string }> } }).topology : undefined;
+  const nodes = (topo?.nodes ?? []).map((n) => ({ id: n.id, name: `${n.port} (${n.role === 'master' ? 'M' : 'R'})` }));
+  const nameOf = (node: string) => nodes.find((n) => n.id === node)?.name ?? node.slice(0, 8);
+
+  const secs = await queryRows(store, `SELECT toUnixTimestamp(second) * 1000 AS t, node, sum(bytes) AS bytes FROM traffic_1s
+    WHERE run_id = ${id} AND direction = 'sent' AND source = 'proxy' GROUP BY t, node ORDER BY t`);
+  const byNode = new Map<string, Array<[number, number]>>();
+  for (const r of secs) {
+    const name = nameOf(String(r.node));
+    if (!byNode.has(name)) byNode.set(name, []);
+    byNode.get(name)!.push([num(r.t), num(r.bytes)]);
+  }
+  const buckets = (await queryRows(store, `SELECT ts_ms, channel, sum(bytes) AS bytes FROM traffic
+    WHERE run_id = ${id} AND direction = 'sent' AND source = 'proxy' GROUP BY ts_ms, channel ORDER BY ts_ms`))
+    .map((r): BucketBytes => ({ ts_ms: num(r.ts_ms), channel: String(r.channel), bytes: num(r.bytes) }));
+
+  const rows = await queryRows(store, `SELECT event_id, parent_id, kind, node, start_ms, end_ms, status, detail FROM events FINAL WHERE run_id = ${id} ORDER BY start_ms`);
+  const top = rows.filter((r) => r.parent_id === '');
+  const events: ReportEvent[] = top.map((r) => {
+    const detail = JSON.parse(String(r.detail || '{}')) as Record<string, unknown>;
+    const phases = rows.filter((p) => p.parent_id === r.event_id && p.kind === 'apply').map((p) => ({ detail: JSON.parse(String(p.detail || '{}')) }));
+    return {
+      id: String(r.event_id), kind: String(r.kind), method: typeof detail.method === 'string' ? detail.method : '', status: String(r.status),
+      startMs: num(r.start_ms), endMs: num(r.end_ms), lagMs: r.kind === 'live-patch' && r.status === 'ok' ? updateLagMs(detail, phases) : undefined,
+      bytes: typeof detail.bytes === 'number' ? detail.bytes : undefined,
+      error: typeof detail.error === 'object' && detail.error ? JSON.stringify(detail.error) : typeof detail.error === 'string' ? detail.error : undefined,
+    };
+  });
+  const windows: Window[] = events.filter((e) => e.endMs > 0).map((e) => ({ id: e.id, kind: e.kind, startMs: e.startMs, endMs: e.endMs }));
+  const overheads = eventOverheads(buckets, windows, meta.warmup_end_ms, meta.measure_end_ms).map((o) => {
+    const e = events.find((x) => x.id === o.window.id)!;
+    return { ...o, status: e.status, method: e.method };
+  });
+  const ops = (await queryRows(store, `SELECT intDiv(ts_ms, 1000) * 1000 AS t, sum(ops) AS ops, sum(errors) AS errors, max(p99_us) AS p99_us
+    FROM ops WHERE run_id = ${id} AND ts_ms >= ${meta.measure_start_ms} GROUP BY t ORDER BY t`))
+    .map((r) => ({ t: num(r.t), ops: num(r.ops), errors: num(r.errors), p99_us: num(r.p99_us) }));
+  const nodeCount = Math.max(1, nodes.length || byNode.size);
+  return {
+    ...meta, nodes,
+    perNode: [...byNode].map(([node, points]) => ({ node, points })).sort((a, b) => a.node.localeCompare(b.node)),
+    events, overheads,
+    perNodeAvgBps: averageRate(buckets, meta.warmup_end_ms, meta.measure_end_ms) / nodeCount,
+    ops,
+  };
+}
