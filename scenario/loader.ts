@@ -75,9 +75,13 @@ class Validator {
   constructor(private readonly doc: Document, private readonly lines: LineCounter, private readonly source: string) {}
 
   /** An error at the node of `path` (or its nearest existing parent). */
-  fail(path: Path, what: string): ScenarioError {
+  fail(path: Path, what: string, keyPos?: number): ScenarioError {
     let at = '';
-    for (let p = path; ; p = p.slice(0, -1)) {
+    if (keyPos !== undefined) {
+      const pos = this.lines.linePos(keyPos);
+      at = `:${pos.line}:${pos.col}`;
+    }
+    for (let p = path; at === ''; p = p.slice(0, -1)) {
       const node = p.length === 0 ? this.doc.contents : this.doc.getIn(p, true);
       if (isNode(node) && node.range) {
         const pos = this.lines.linePos(node.range[0]);
@@ -91,7 +95,13 @@ class Validator {
   }
 
   known(o: Record<string, unknown>, path: Path, allowed: string[]): void {
-    for (const k of Object.keys(o)) if (!allowed.includes(k)) throw this.fail([...path, k], `unknown field "${k}"; allowed: ${allowed.join(', ')}`);
+    for (const k of Object.keys(o)) {
+      if (allowed.includes(k)) continue;
+      // Point at the key itself, not its value.
+      const parent = path.length === 0 ? this.doc.contents : this.doc.getIn(path, true);
+      const key = isMap(parent) ? parent.items.find((i) => isNode(i.key) && (i.key as { value?: unknown }).value === k)?.key : undefined;
+      throw this.fail([...path, k], `unknown field "${k}"; allowed: ${allowed.join(', ')}`, isNode(key) ? key.range?.[0] : undefined);
+    }
   }
 
   map(v: unknown, path: Path): Record<string, unknown> {
