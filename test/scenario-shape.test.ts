@@ -1,0 +1,57 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseScenario } from '../scenario/loader.js';
+import { runScenario, type ScenarioOutcome } from '../scenario/run.js';
+import { cleanupScenario } from './support/scenario-cleanup.js';
+
+/*
+ * The paper's result in shape, at test scale (DESIGN.md: "CP Full traffic grows with
+ * data, live patching does not"): the same CP Full run at 0 and 32 MiB of memory
+ * state. Ratios, never absolute bytes. Ports: clusters 16101-16112, collector 16901.
+ */
+
+const work = mkdtempSync(join(tmpdir(), 'kvnetlab-shape-'));
+const storeDir = join(work, 'store', 'chdb');
+const runId = 'scenario-shape-test';
+let outcome: ScenarioOutcome | undefined;
+
+afterAll(async () => {
+  await cleanupScenario(join(work, 'work'), runId, storeDir);
+  rmSync(work, { recursive: true, force: true });
+}, 60_000);
+
+const extraOf = (o: ScenarioOutcome, memory: number, kind: string) => {
+  const sub = o.data.subRuns.find((r) => r.memory_mib === memory)!;
+  return sub.overheads.filter((x) => x.window.kind === kind && x.status === 'ok').map((x) => x.totalExtra);
+};
+
+describe('the paper shape at test scale', () => {
+  it('shape: CP Full sends far more extra bytes with 32 MiB of memory state than with none', async () => {
+    const s = parseScenario(`name: shape
+topologies: [3-1]
+memory_mib: [0, 32]
+warmup_s: 2
+schedule: { first_s: 2, every_s: 4, count: 1 }
+tail_s: 3
+cp_pause_s: 0.5
+node_timeout_ms: 5000
+runs:
+  - kind: cp-full
+`, 'shape.yaml');
+    const lines: string[] = [];
+    outcome = await runScenario(s, {
+      out: join(work, 'results'), workDir: join(work, 'work'), basePort: 16101, runId,
+      store: { storeDir, collectorPort: 16901 }, log: (l) => lines.push(l),
+    });
+    expect(outcome.failedEvents, lines.slice(-10).join('\n')).toBe(0);
+    const [cp0] = extraOf(outcome, 0, 'cp-full');
+    const [cp32] = extraOf(outcome, 32, 'cp-full');
+    // Each node resyncs its group's share fully (replica, then the old master): about
+    // 2 x 32 MiB of replication at 32 MiB, a few hundred KiB of restarts at 0.
+    expect(cp32!).toBeGreaterThan(32 * 1024 * 1024);
+    expect(cp32! / Math.max(cp0!, 1)).toBeGreaterThan(10);
+    process.stderr.write(`shape: cp-full extra bytes 0 MiB ${cp0}, 32 MiB ${cp32} (ratio ${(cp32! / Math.max(cp0!, 1)).toFixed(1)})\n`);
+  }, 240_000);
+});
