@@ -1,19 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { EventView } from '../controller/event-log.js';
 import { ScenarioError } from './errors.js';
 
-/** The controller's event, as GET /events/:id answers it (controller/event-log.ts EventView). */
-export interface EventView {
-  id: string;
-  kind: string;
-  node: string;
-  state: 'accepted' | 'running' | 'ok' | 'failed';
-  startMs: number;
-  endMs: number;
-  detail: Record<string, unknown>;
-  error?: { code: string; message: string };
-  phases: EventView[];
-}
+export type { EventView };
 
 /** POST /events body (controller/README.md; live-patch per the live patching contract). */
 export interface EventBody {
