@@ -1,7 +1,7 @@
 import type { ReportData } from './report-data.js';
 
 /** The per-event overhead table, shared by the terminal and the report. */
-export const OVERHEAD_COLUMNS = ['run', 'event', 'status', 'at s', 'window s', 'client B', 'replication B', 'bus B', 'total extra B', 'lag ms'] as const;
+export const OVERHEAD_COLUMNS = ['run', 'event', 'status', 'at s', 'window s', 'client B', 'replication B', 'bus B', 'total extra B', 'patch msgs B', 'lag ms'] as const;
 
 const bytes = (n: number) => n.toLocaleString('en-US');
 
@@ -20,6 +20,7 @@ export function overheadRows(d: ReportData): string[][] {
         bytes(o.channels.replication.extra),
         bytes(o.channels.bus.extra),
         bytes(o.totalExtra),
+        o.window.kind === 'live-patch' ? bytes(o.patchBytes) : '',
         ev?.lagMs === undefined ? '' : String(ev.lagMs),
       ]);
     }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { eventDueMs } from './matrix.js';
-import { type BucketBytes, averageRate, baselineOf, eventOverheads } from './overhead.js';
+import { type BucketBytes, averageRate, baselineOf, bytesIn, eventOverheads, perSecondAverage } from './overhead.js';
 import { parseScenario } from './loader.js';
 import { fiveNumbers, updateLagMs } from './update-lag.js';
 
@@ -55,6 +55,15 @@ describe('per-event overhead', () => {
     expect(o!.channels.bus.extra).toBe(0);
     expect(o!.channels.replication).toEqual({ bytes: 0, baseline: 0, extra: 0 });
     expect(averageRate(rows, T, T + 4_000)).toBe(2_000);
+  });
+
+  it('overhead: PATCH message bytes of a window; the per-node average over whole seconds only', () => {
+    const patch = [{ ts_ms: T + 900, channel: 'bus', bytes: 6_360 }, { ts_ms: T + 1_000, channel: 'bus', bytes: 6_360 }, { ts_ms: T + 2_000, channel: 'bus', bytes: 1 }];
+    expect(bytesIn(patch, { id: 'p', kind: 'live-patch', startMs: T + 950, endMs: T + 1_001 })).toBe(12_720);
+    // Seconds T+1000 and T+2000 are whole inside [T+500, T+3200); T and T+3000 are not.
+    const points: Array<[number, number]> = [[T, 9_999], [T + 1_000, 4_000], [T + 2_000, 6_000], [T + 3_000, 9_999]];
+    expect(perSecondAverage(points, T + 500, T + 3_200)).toBe(5_000);
+    expect(perSecondAverage(points, T + 500, T + 1_200)).toBe(0);
   });
 
   it('overhead: a steady rate gives zero extra bytes for any window (property)', () => {

@@ -10,15 +10,15 @@
  *   extra[ch]         = bytes[ch] in the window - round(rate[ch] x window length)
  *
  * Windows are widened to whole buckets (start floored, end ceiled to 100 ms), because a
- * bucket's bytes cannot be split. Only bytes a node *sent* count (what the paper plots;
- * received bytes are the same bytes seen from the other end).
+ * bucket's bytes cannot be split. The rows are the proxies' (each byte counted once, by
+ * the proxy of the node it was accepted for), both directions summed.
  */
 
 export const BUCKET_MS = 100;
 export const CHANNELS = ['client', 'replication', 'bus', 'migration'] as const;
 export type ChannelName = (typeof CHANNELS)[number];
 
-/** Sent bytes of one channel in one 100 ms bucket, summed over nodes. */
+/** Bytes of one channel in one 100 ms bucket, summed over nodes and directions. */
 export interface BucketBytes {
   ts_ms: number;
   channel: string;
@@ -104,7 +104,25 @@ export function eventOverheads(rows: readonly BucketBytes[], windows: readonly W
   });
 }
 
-/** Average sent bytes per second over [fromMs, toMs), all channels (the Network-Line figure). */
+/** Bytes in a window (widened to whole buckets), all channels: e.g. the PATCH messages of a live patch. */
+export function bytesIn(rows: readonly BucketBytes[], w: Window): number {
+  const { start, end } = aligned(w);
+  let n = 0;
+  for (const r of rows) if (r.ts_ms >= start && r.ts_ms < end) n += r.bytes;
+  return n;
+}
+
+/** Average bytes per second of per-second points [second start ms, bytes] over the whole seconds inside [fromMs, toMs). */
+export function perSecondAverage(points: ReadonlyArray<readonly [number, number]>, fromMs: number, toMs: number): number {
+  const from = Math.ceil(fromMs / 1000) * 1000;
+  const to = Math.floor(toMs / 1000) * 1000;
+  if (to <= from) return 0;
+  let bytes = 0;
+  for (const [t, b] of points) if (t >= from && t < to) bytes += b;
+  return (bytes * 1000) / (to - from);
+}
+
+/** Average bytes per second over [fromMs, toMs), all channels. */
 export function averageRate(rows: readonly BucketBytes[], fromMs: number, toMs: number): number {
   const from = ceilTo(fromMs);
   const to = floorTo(toMs);

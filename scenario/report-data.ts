@@ -1,5 +1,5 @@
 import { queryRows, type Store } from '../telemetry/store.js';
-import { type BucketBytes, type EventOverhead, type Window, averageRate, eventOverheads } from './overhead.js';
+import { type BucketBytes, type EventOverhead, type Window, bytesIn, eventOverheads, perSecondAverage } from './overhead.js';
 import { updateLagMs } from './update-lag.js';
 
 /**
@@ -43,11 +43,12 @@ export interface ReportEvent {
 
 export interface SubRunReport extends SubRunMeta {
   nodes: Array<{ id: string; name: string }>;
-  /** Sent bytes per second per node: [ms since the epoch, bytes]. */
+  /** Bytes sent by each node per second: [ms since the epoch, bytes]. */
   perNode: Array<{ node: string; points: Array<[number, number]> }>;
   events: ReportEvent[];
-  overheads: Array<EventOverhead & { status: string; method: string }>;
-  /** Average sent bytes/s per node after the warm-up (the paper's Network-Line). */
+  /** `patchBytes`: bytes of PATCH / PATCH_REQUEST bus messages in the window. */
+  overheads: Array<EventOverhead & { status: string; method: string; patchBytes: number }>;
+  /** Average bytes/s sent per node after the warm-up (the paper's Network-Line). */
   perNodeAvgBps: number;
   /** Per second: operations and the highest 100 ms p99 (µs). */
   ops: Array<{ t: number; ops: number; errors: number; p99_us: number }>;
@@ -82,17 +83,28 @@ async function subRunReport(store: Pick<Store, 'query'>, meta: SubRunMeta): Prom
   const nodes = (topo?.nodes ?? []).map((n) => ({ id: n.id, name: `${n.port} (${n.role === 'master' ? 'M' : 'R'})` }));
   const nameOf = (node: string) => nodes.find((n) => n.id === node)?.name ?? node.slice(0, 8);
 
-  const secs = await queryRows(store, `SELECT toUnixTimestamp(second) * 1000 AS t, node, sum(bytes) AS bytes FROM traffic_1s
-    WHERE run_id = ${id} AND direction = 'sent' AND source = 'proxy' GROUP BY t, node ORDER BY t`);
+  // Each byte is counted once, by the proxy of the node it was accepted for (proxy/README.md):
+  // "sent by X" = rows node=X sent + rows peer=X received. Client requests (peer = a
+  // client address) are sent by no node and left out of the per-node figures.
+  const ids = new Set(nodes.map((n) => n.id));
+  const secs = await queryRows(store, `SELECT toUnixTimestamp(second) * 1000 AS t, if(direction = 'sent', node, peer) AS sender, sum(bytes) AS bytes
+    FROM traffic_1s WHERE run_id = ${id} AND source = 'proxy' GROUP BY t, sender ORDER BY t`);
   const byNode = new Map<string, Array<[number, number]>>();
   for (const r of secs) {
-    const name = nameOf(String(r.node));
+    const sender = String(r.sender);
+    if (ids.size > 0 && !ids.has(sender)) continue;
+    const name = nameOf(sender);
     if (!byNode.has(name)) byNode.set(name, []);
     byNode.get(name)!.push([num(r.t), num(r.bytes)]);
   }
+  // The overhead counts every byte once: both directions, all channels.
   const buckets = (await queryRows(store, `SELECT ts_ms, channel, sum(bytes) AS bytes FROM traffic
-    WHERE run_id = ${id} AND direction = 'sent' AND source = 'proxy' GROUP BY ts_ms, channel ORDER BY ts_ms`))
+    WHERE run_id = ${id} AND source = 'proxy' GROUP BY ts_ms, channel ORDER BY ts_ms`))
     .map((r): BucketBytes => ({ ts_ms: num(r.ts_ms), channel: String(r.channel), bytes: num(r.bytes) }));
+  // Live patching's own bus messages (the contract's msg_type names): exact, no baseline needed.
+  const patchBuckets = (await queryRows(store, `SELECT ts_ms, sum(bytes) AS bytes FROM traffic
+    WHERE run_id = ${id} AND source = 'proxy' AND channel = 'bus' AND msg_type IN ('patch', 'patch-request') GROUP BY ts_ms ORDER BY ts_ms`))
+    .map((r): BucketBytes => ({ ts_ms: num(r.ts_ms), channel: 'bus', bytes: num(r.bytes) }));
 
   const rows = await queryRows(store, `SELECT event_id, parent_id, kind, node, start_ms, end_ms, status, detail FROM events FINAL WHERE run_id = ${id} ORDER BY start_ms`);
   const top = rows.filter((r) => r.parent_id === '');
@@ -109,7 +121,7 @@ async function subRunReport(store: Pick<Store, 'query'>, meta: SubRunMeta): Prom
   const windows: Window[] = events.filter((e) => e.endMs > 0).map((e) => ({ id: e.id, kind: e.kind, startMs: e.startMs, endMs: e.endMs }));
   const overheads = eventOverheads(buckets, windows, meta.warmup_end_ms, meta.measure_end_ms).map((o) => {
     const e = events.find((x) => x.id === o.window.id)!;
-    return { ...o, status: e.status, method: e.method };
+    return { ...o, status: e.status, method: e.method, patchBytes: bytesIn(patchBuckets, o.window) };
   });
   const ops = (await queryRows(store, `SELECT intDiv(ts_ms, 1000) * 1000 AS t, sum(ops) AS ops, sum(errors) AS errors, max(p99_us) AS p99_us
     FROM ops WHERE run_id = ${id} AND ts_ms >= ${meta.measure_start_ms} GROUP BY t ORDER BY t`))
@@ -119,7 +131,7 @@ async function subRunReport(store: Pick<Store, 'query'>, meta: SubRunMeta): Prom
     ...meta, nodes,
     perNode: [...byNode].map(([node, points]) => ({ node, points })).sort((a, b) => a.node.localeCompare(b.node)),
     events, overheads,
-    perNodeAvgBps: averageRate(buckets, meta.warmup_end_ms, meta.measure_end_ms) / nodeCount,
+    perNodeAvgBps: perSecondAverage([...byNode.values()].flat(), meta.warmup_end_ms, meta.measure_end_ms) / nodeCount,
     ops,
   };
 }

@@ -26,7 +26,7 @@ function sample(): ReportData {
       perNode: ['16001 (M)', '16004 (R)'].map((node, k) => ({ node, points: Array.from({ length: 25 }, (_, s) => [start + s * 1000, 5000 + k * 100 + s] as [number, number]) })),
       events,
       overheads: eventOverheads(buckets, events.map((e) => ({ id: e.id, kind: e.kind, startMs: e.startMs, endMs: e.endMs })), start + 2_000, start + 25_000)
-        .map((o) => ({ ...o, status: 'ok', method: events.find((e) => e.id === o.window.id)!.method })),
+        .map((o) => ({ ...o, status: 'ok', method: events.find((e) => e.id === o.window.id)!.method, patchBytes: o.window.kind === 'live-patch' ? 31_800 : 0 })),
       perNodeAvgBps: 5000 + memory * 10,
       ops: Array.from({ length: 20 }, (_, s) => ({ t: start + s * 1000, ops: 200, errors: 0, p99_us: 900 + s })),
     };
@@ -63,10 +63,10 @@ describe('scenario report', () => {
   it('report: the terminal table lists every event with its extra bytes per channel', () => {
     const text = formatOverheadTable(sample());
     const lines = text.trim().split('\n');
-    expect(lines[0]).toMatch(/^run\s+event\s+status\s+at s\s+window s\s+client B\s+replication B\s+bus B\s+total extra B\s+lag ms$/);
+    expect(lines[0]).toMatch(/^run\s+event\s+status\s+at s\s+window s\s+client B\s+replication B\s+bus B\s+total extra B\s+patch msgs B\s+lag ms$/);
     expect(lines).toHaveLength(7);
     // 32 MiB: the CP Full window (60 buckets) carries 32,000 B per bucket above the 500 B baseline.
     expect(lines[6]).toMatch(/^3-1 32MiB sequence\s+cp-full\s+ok\s+12\.0\s+6\.0\s+0\s+0\s+1,920,000\s+1,920,000\s*$/);
-    expect(lines[1]).toMatch(/live-patch pull\s+ok\s+3\.0\s+2\.0\s+0\s+0\s+0\s+0\s+1500$/);
+    expect(lines[1]).toMatch(/live-patch pull\s+ok\s+3\.0\s+2\.0\s+0\s+0\s+0\s+0\s+31,800\s+1500$/);
   });
 });

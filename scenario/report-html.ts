@@ -32,9 +32,10 @@ table{border-collapse:collapse;font-size:13px} td,th{border:1px solid #ccc;paddi
 <h1>kvnetlab scenario <code>${esc(d.scenario)}</code>, run <code>${esc(d.runId)}</code></h1>
 <p>${esc(d.description)}</p>
 <p>Scenario file ${esc(d.source)}; ${d.subRuns.length} run(s); wall time ${(d.wallMs / 1000).toFixed(1)} s; report made ${esc(d.generatedAt)}.
-Bytes are what each node <em>sent</em>, counted by its proxy; the first part of each run (warm-up) is shaded grey and left out of every average.</p>
+Bytes are counted by the nodes' proxies, each byte once; the per-node charts show what each node <em>sent</em>. The first part of each run (warm-up) is shaded grey and left out of every average.</p>
 <h2>Per-event overhead</h2>
-<p>Bytes in the event's window minus the run's baseline rate (its time outside every event, after the warm-up) over the same length, per channel.</p>
+<p>Bytes in the event's window minus the run's baseline rate (its time outside every event, after the warm-up) over the same length, per channel (both directions; client includes the requests).
+<em>patch msgs B</em>: bytes of the PATCH and PATCH_REQUEST bus messages in the window, exact.</p>
 <table id="overhead"><thead><tr>${OVERHEAD_COLUMNS.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>
 ${table.map((r) => `<tr class="${r[2] === 'ok' ? '' : 'failed'}">${r.map((c, i) => `<td${i >= 3 ? ' class="n"' : ''}>${esc(c)}</td>`).join('')}</tr>`).join('\n')}
 </tbody></table>

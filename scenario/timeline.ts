@@ -6,7 +6,7 @@ import type { EventBody, EventView } from './controller-client.js';
 import { ScenarioError } from './errors.js';
 import { type SubRun, eventDueMs } from './matrix.js';
 import { fillMemory } from './memory-fill.js';
-import { synthPatch } from './patches.js';
+import { PatchFiles, codeVersion } from './patches.js';
 import type { Scenario, ScenarioEventKind } from './schema.js';
 
 /** What happened in one sub-run, on the wall clock (ms since the epoch). */
@@ -57,6 +57,11 @@ export async function runTimeline(s: Scenario, sub: SubRun, c: RunningCluster, o
   // The load's records are written before the warm-up too: their replication would
   // otherwise inflate the baseline rate.
   if (s.load) await loadgen(s, sub, seedPort, o, 'load', () => false);
+  const ports = c.state.nodes.map((n) => n.port);
+  const patches = new PatchFiles(c.dir, s.patchBytes, () => codeVersion('127.0.0.1', ports));
+  const lpVersions = sub.events.filter((e) => e.startsWith('lp-')).map((_, i) => i + 1);
+  // A build without live patching fails here already; the events then fail one by one.
+  if (lpVersions.length > 0) await patches.prepare(lpVersions).catch((e: Error) => o.log(`patches: ${e.message}`));
   const measureStartMs = Date.now();
   let stopLoad = false;
   const load = s.load ? loadgen(s, sub, seedPort, o, 'run', () => stopLoad) : Promise.resolve();
@@ -67,7 +72,7 @@ export async function runTimeline(s: Scenario, sub: SubRun, c: RunningCluster, o
     for (const [i, kind] of sub.events.entries()) {
       await sleepUntil(eventDueMs(s, measureStartMs, i, previousEnd));
       o.log(`event ${i + 1}/${sub.events.length}: ${kind}`);
-      const r = await runEvent(kind, () => eventBody(kind, c, s, () => ++patchVersion), c, o.eventTimeoutMs);
+      const r = await runEvent(kind, () => eventBody(kind, c, patches, () => ++patchVersion, s.cpPauseS), c, o.eventTimeoutMs);
       events.push(r);
       o.log(`event ${kind}: ${r.state} in ${r.endMs - r.startMs} ms${r.error ? ` (${r.error})` : ''}`);
       previousEnd = r.endMs;
@@ -83,14 +88,14 @@ export async function runTimeline(s: Scenario, sub: SubRun, c: RunningCluster, o
   return { sub, measureStartMs, warmupEndMs: measureStartMs + s.warmupS * 1000, measureEndMs: Date.now(), fillKeys, events };
 }
 
-async function eventBody(kind: ScenarioEventKind, c: RunningCluster, s: Scenario, nextVersion: () => number): Promise<EventBody> {
+async function eventBody(kind: ScenarioEventKind, c: RunningCluster, patches: PatchFiles, nextVersion: () => number, pauseS: number): Promise<EventBody> {
   switch (kind) {
     case 'lp-pull':
     case 'lp-push':
-      return { kind: 'live-patch', method: kind === 'lp-pull' ? 'pull' : 'push', patch: await synthPatch(c.dir, nextVersion(), s.patchBytes) };
+      return { kind: 'live-patch', method: kind === 'lp-pull' ? 'pull' : 'push', patch: await patches.file(nextVersion()) };
     case 'cp-partial':
     case 'cp-full':
-      return { kind, pauseMs: Math.round(s.cpPauseS * 1000) };
+      return { kind, pauseMs: Math.round(pauseS * 1000) };
     case 'failover':
       return { kind: 'failover', node: await c.api.someReplica() };
   }
