@@ -3,6 +3,8 @@ import { DEFAULT_COLLECTOR_PORT } from '../telemetry/open-sink.js';
 import { ScenarioError } from '../scenario/errors.js';
 import { loadScenario } from '../scenario/loader.js';
 import { runScenario } from '../scenario/run.js';
+import { cleanupScenario } from '../scenario/cleanup.js';
+import { newRunId } from '../scenario/matrix.js';
 import { portNumber } from './options.js';
 import { addStoreOptions, storeTarget } from './store-options.js';
 
@@ -33,8 +35,15 @@ export const runCommand = addStoreOptions(new Command('run')
       }
       throw e;
     }
+    const runId: string = o.runId ?? newRunId(scenario.name);
+    const started = { collector: false };
+    // Ctrl-C: stop this run's clusters (and the collector it started), then exit 130.
+    process.once('SIGINT', () => {
+      process.stderr.write(`\ninterrupted: stopping the clusters of ${runId}\n`);
+      void cleanupScenario(o.workDir, runId, started.collector ? o.storeDir : undefined).finally(() => process.exit(130));
+    });
     const outcome = await runScenario(scenario, {
-      out: o.out, workDir: o.workDir, basePort: o.basePort, runId: o.runId,
+      out: o.out, workDir: o.workDir, basePort: o.basePort, runId, started,
       only: o.only ? new RegExp(o.only) : undefined,
       store: { ...storeTarget(o), collectorPort: o.collectorPort },
       log: (line) => process.stderr.write(`${stamp()} ${line}\n`),

@@ -23,6 +23,8 @@ export interface RunScenarioOptions {
   only?: RegExp;
   runId?: string;
   log: (line: string) => void;
+  /** Set once known: whether this run started the collector (an interrupted run stops it then). */
+  started?: { collector: boolean };
 }
 
 export interface ScenarioOutcome {
@@ -48,6 +50,7 @@ export async function runScenario(s: Scenario, o: RunScenarioOptions): Promise<S
   progress.line(`run ${runId}: ${subs.length} run(s) of scenario ${s.name}`, 0);
 
   const store = await openStore(o.store, (line) => progress.line(line, 0));
+  if (o.started) o.started.collector = store.state?.collector?.startedByUp === true;
   const sink = openSink({ ...store.target, log: (line) => o.log(`store: ${line}`) });
   const results: SubRunResult[] = [];
   try {

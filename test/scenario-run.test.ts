@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ReportData } from '../scenario/report-data.js';
 import { checkReport } from './support/report-browser.js';
 import { runCli } from './support/run-cli.js';
-import { cleanupScenario } from './support/scenario-cleanup.js';
+import { cleanupScenario } from '../scenario/cleanup.js';
 
 /*
  * `kvnetlab run` end to end: a quick-like scenario (3P-1R, light YCSB-B load, a CP

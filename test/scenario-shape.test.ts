@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseScenario } from '../scenario/loader.js';
 import { runScenario, type ScenarioOutcome } from '../scenario/run.js';
-import { cleanupScenario } from './support/scenario-cleanup.js';
+import { cleanupScenario } from '../scenario/cleanup.js';
 
 /*
  * The paper's result in shape, at test scale (DESIGN.md: "CP Full traffic grows with
