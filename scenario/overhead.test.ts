@@ -76,14 +76,15 @@ describe('per-event overhead', () => {
 });
 
 describe('update lag and schedule', () => {
-  it('lag: the detail lag_ms when given, else last applied minus first registered over the apply phases', () => {
+  it('lag: last applied minus first registered over the apply phases, else the detail lag_ms', () => {
     expect(updateLagMs({ lag_ms: 1_234 }, [])).toBe(1_234);
     const phases = [
-      { detail: { registered_ms: T + 10, received_ms: T + 10, applied_ms: T + 12 } },
+      { detail: { registered_ms: T + 10, received_ms: 0, applied_ms: T + 12 } },
       { detail: { received_ms: T + 400, applied_ms: T + 1_900 } },
       { detail: { received_ms: T + 700, applied_ms: T + 800 } },
     ];
     expect(updateLagMs({}, phases)).toBe(1_890);
+    expect(updateLagMs({ lag_ms: 5 }, phases)).toBe(1_890);
     expect(updateLagMs({}, [])).toBeUndefined();
     expect(fiveNumbers([4, 1, 3, 2, 5])).toEqual([1, 2, 3, 4, 5]);
     expect(fiveNumbers([1, 2])).toEqual([1, 1.25, 1.5, 1.75, 2]);

@@ -1,8 +1,9 @@
 /**
  * Update lag of a live patch (the live patching contract, the paper's definition):
- * last node applied - first node registered. The event's detail carries `lag_ms`; from
- * its `apply` phases (one per node, detail {registered_ms?, received_ms, applied_ms}) the
- * same number is recomputed when the detail lacks it.
+ * last node applied - first node registered, from the event's `apply` phases (one per
+ * node, detail {registered_ms?, received_ms, applied_ms}; a node that did not register
+ * the patch itself counts from when it received it). Without timed phases, the event
+ * detail's `lag_ms`.
  */
 
 export interface ApplyPhase {
@@ -10,11 +11,10 @@ export interface ApplyPhase {
 }
 
 export function updateLagMs(detail: Record<string, unknown>, phases: readonly ApplyPhase[]): number | undefined {
-  if (typeof detail.lag_ms === 'number') return detail.lag_ms;
-  const registered = phases.map((p) => p.detail.registered_ms ?? p.detail.received_ms).filter((t): t is number => typeof t === 'number');
-  const applied = phases.map((p) => p.detail.applied_ms).filter((t): t is number => typeof t === 'number');
-  if (registered.length === 0 || applied.length === 0) return undefined;
-  return Math.max(...applied) - Math.min(...registered);
+  const registered = phases.map((p) => p.detail.registered_ms || p.detail.received_ms).filter((t): t is number => typeof t === 'number' && t > 0);
+  const applied = phases.map((p) => p.detail.applied_ms).filter((t): t is number => typeof t === 'number' && t > 0);
+  if (registered.length > 0 && applied.length > 0) return Math.max(...applied) - Math.min(...registered);
+  return typeof detail.lag_ms === 'number' ? detail.lag_ms : undefined;
 }
 
 /** [min, Q1, median, Q3, max] (linear interpolation between order statistics), as ECharts' boxplot takes it. */
