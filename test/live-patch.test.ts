@@ -136,6 +136,15 @@ describe('live patching on 3P-1R (kvnetlab up, proxies)', () => {
     let infoBytes = 0;
     for (const port of ports()) infoBytes += Number((await patchInfo(port)).patch_bytes_sent);
     expect(patchBytes).toBe(infoBytes); // the proxy saw exactly what the nodes say they sent
+    // Every PING/PONG/MEET is 2256 header + 104 per gossip entry + the 16-byte patch
+    // extension: per row, bytes - messages x 2272 is a whole number of gossip entries
+    // (without the extension it would be off by 16 per message, never a multiple of 104).
+    const pings = rows.filter((r) => r.msg_type === 'PING' || r.msg_type === 'PONG' || r.msg_type === 'MEET');
+    expect(pings.length).toBeGreaterThan(10);
+    for (const r of pings) expect((r.bytes - r.messages * (2256 + 16)) % 104, JSON.stringify(r)).toBe(0);
+    const pingBytes = pings.reduce((n, r) => n + r.bytes, 0);
+    const pingCount = pings.reduce((n, r) => n + r.messages, 0);
+    console.log(`PING/PONG/MEET: ${pingCount} frames, ${(pingBytes / pingCount).toFixed(1)} B each on average, of which 16 B patch extension (${((16 / (pingBytes / pingCount)) * 100).toFixed(2)} %)`);
     console.log(`LP bus bytes for 8 patches of ${PATCH_SIZE} B: PATCH ${patchBytes} B in ${count('patch')} frames, PATCH_REQUEST ${requestBytes} B in ${count('patch-request')} frames = ${((patchBytes + requestBytes) / 8 / 1024).toFixed(1)} KiB per patch (${((patchBytes + requestBytes) / 8 / 5 / 1024).toFixed(2)} KiB per receiving node)`);
   });
 
