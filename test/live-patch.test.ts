@@ -11,7 +11,7 @@ import type { EventView } from '../controller/event-log.js';
 import { type RunningController, startController } from '../controller/start.js';
 import { runLoadgen } from '../loadgen/main.js';
 import { preset } from '../loadgen/presets.js';
-import type { EventRow, RowSink, RowsByTable, TableName } from '../telemetry/rows.js';
+import { MemorySink } from '../telemetry/local-sinks.js';
 import { type TestCluster, startCluster } from './support/local-cluster.js';
 import { readProxyRows } from './support/proxy-rows.js';
 import { runCli } from './support/run-cli.js';
@@ -27,18 +27,6 @@ import { runCli } from './support/run-cli.js';
 const HOST = '127.0.0.1';
 const BASE = 15101;
 const PATCH_SIZE = 8 * 1024;
-
-class MemorySink implements RowSink {
-  readonly events: EventRow[] = [];
-  write<T extends TableName>(table: T, rows: RowsByTable[T][]): void {
-    if (table === 'events') this.events.push(...(rows as EventRow[]));
-  }
-  async flush(): Promise<void> {}
-  async close(): Promise<void> {}
-  dropped() {
-    return { runs: 0, traffic: 0, events: 0, ops: 0 };
-  }
-}
 
 let cluster: TestCluster;
 let controller: RunningController;
@@ -112,9 +100,9 @@ describe('live patching on 3P-1R (kvnetlab up, proxies)', () => {
       expect(info).toMatchObject({ patch_support: '1', patch_version: '8', patch_bitmap: '000000ff', patches_applied: '8', patch_last_refusal: '' });
     }
     // The rows: the event and one `apply` phase per node, with the node's own times.
-    const top = sink.events.filter((r) => r.kind === 'live-patch' && r.status === 'ok');
+    const top = sink.rows('events').filter((r) => r.kind === 'live-patch' && r.status === 'ok');
     expect(top.length).toBe(8);
-    const phases = sink.events.filter((r) => r.kind === 'apply' && r.parent_id === top[0]!.event_id && r.status === 'ok');
+    const phases = sink.rows('events').filter((r) => r.kind === 'apply' && r.parent_id === top[0]!.event_id && r.status === 'ok');
     expect(phases.length).toBe(6);
     expect(JSON.parse(phases[0]!.detail)).toHaveProperty('applied_ms');
   }, 120_000);
