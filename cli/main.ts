@@ -9,6 +9,7 @@ import { proxyCommand } from './proxy-command.js';
 import { controllerCommand } from './controller-command.js';
 import { eventCommand } from './event-command.js';
 import { runCommand } from './run-command.js';
+import { patchCommand } from './patch-command.js';
 
 /**
  * kvnetlab: one binary, one subcommand per process kind.
@@ -29,7 +30,8 @@ const program = new Command('kvnetlab')
   .addCommand(proxyCommand)
   .addCommand(controllerCommand)
   .addCommand(eventCommand)
-  .addCommand(runCommand);
+  .addCommand(runCommand)
+  .addCommand(patchCommand);
 
 program.parseAsync(process.argv).catch((e: Error) => {
   process.stderr.write(`kvnetlab: ${e.message}\n`);
