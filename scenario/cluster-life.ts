@@ -35,9 +35,8 @@ export interface RunningCluster {
 export async function startSubRunCluster(s: Scenario, sub: SubRun, o: ClusterLifeOptions): Promise<RunningCluster> {
   const dir = join(o.workDir, String(sub.index));
   mkdirSync(dir, { recursive: true });
-  // patchSupport: `up --no-patch-support` in the live patching contract. Typed loosely so
-  // this compiles before live patching lands (an unknown field is ignored by up()).
-  const options: UpOptions & { patchSupport?: boolean } = {
+  // Baseline = `up --no-patch-support`: nodes without the bus extension.
+  const options: UpOptions = {
     primaries: sub.topology.primaries,
     replicas: sub.topology.replicas,
     basePort: o.basePort,

@@ -9,7 +9,7 @@ import { cleanupScenario } from '../scenario/cleanup.js';
 
 /*
  * `kvnetlab run` end to end: a quick-like scenario (3P-1R, light YCSB-B load, a CP
- * partial and a failover; the live patches are in test/scenario-live-patch.test.ts),
+ * partial and a failover; quick itself, with live patches, is test/scenario-quick.test.ts),
  * through the CLI, rows in a chDB store of its own, the report opened in Chromium.
  * Ports: cluster 16001-16012 (bus +10000), collector 16900.
  */

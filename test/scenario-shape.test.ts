@@ -8,8 +8,9 @@ import { cleanupScenario } from '../scenario/cleanup.js';
 
 /*
  * The paper's result in shape, at test scale (DESIGN.md: "CP Full traffic grows with
- * data, live patching does not"): the same CP Full run at 0 and 32 MiB of memory
- * state. Ratios, never absolute bytes. Ports: clusters 16101-16112, collector 16901.
+ * data, live patching does not"): the same run (an LP pull, an LP push, a CP Full) at 0
+ * and 32 MiB of memory state. Ratios, never absolute bytes. Ports: clusters
+ * 16101-16112, collector 16901.
  */
 
 const work = mkdtempSync(join(tmpdir(), 'kvnetlab-shape-'));
@@ -28,7 +29,7 @@ const extraOf = (o: ScenarioOutcome, memory: number, kind: string) => {
 };
 
 describe('the paper shape at test scale', () => {
-  it('shape: CP Full sends far more extra bytes with 32 MiB of memory state than with none', async () => {
+  it('shape: CP Full sends far more extra bytes with 32 MiB of memory state than with none; a live patch sends the same bytes at both', async () => {
     const s = parseScenario(`name: shape
 topologies: [3-1]
 memory_mib: [0, 32]
@@ -38,7 +39,8 @@ tail_s: 3
 cp_pause_s: 0.5
 node_timeout_ms: 5000
 runs:
-  - kind: cp-full
+  - kind: sequence
+    events: [lp-pull, lp-push, cp-full]
 `, 'shape.yaml');
     const lines: string[] = [];
     outcome = await runScenario(s, {
@@ -52,6 +54,17 @@ runs:
     // 2 x 32 MiB of replication at 32 MiB, a few hundred KiB of restarts at 0.
     expect(cp32!).toBeGreaterThan(32 * 1024 * 1024);
     expect(cp32! / Math.max(cp0!, 1)).toBeGreaterThan(10);
-    process.stderr.write(`shape: cp-full extra bytes 0 MiB ${cp0}, 32 MiB ${cp32} (ratio ${(cp32! / Math.max(cp0!, 1)).toFixed(1)})\n`);
+    // Live patching: its own messages (PATCH, PATCH_REQUEST) are the same bytes at any
+    // memory state, and everything it adds above the baseline is a sliver of CP Full's.
+    const lp = (memory: number) => outcome!.data.subRuns.find((r) => r.memory_mib === memory)!.overheads.filter((x) => x.window.kind === 'live-patch');
+    for (const [i, method] of ['pull', 'push'].entries()) {
+      const [a, b] = [lp(0)[i]!, lp(32)[i]!];
+      expect(a.status === 'ok' && b.status === 'ok' && a.method === method).toBe(true);
+      expect(b.patchBytes / a.patchBytes).toBeGreaterThan(0.9);
+      expect(b.patchBytes / a.patchBytes).toBeLessThan(1.1);
+      expect(b.totalExtra / cp32!).toBeLessThan(0.01);
+    }
+    process.stderr.write(`shape: cp-full extra bytes 0 MiB ${cp0}, 32 MiB ${cp32} (ratio ${(cp32! / Math.max(cp0!, 1)).toFixed(1)}); ` +
+      `live patch extra / patch msgs: ${[0, 32].map((m) => lp(m).map((x) => `${m} MiB ${x.method} ${x.totalExtra} / ${x.patchBytes}`).join(', ')).join(', ')}\n`);
   }, 240_000);
 });
