@@ -1,11 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ReportData } from '../scenario/report-data.js';
 import { checkReport } from './support/report-browser.js';
 import { runCli } from './support/run-cli.js';
-import { cleanupScenario } from '../scenario/cleanup.js';
+import { scenarioWorkspace } from './support/scenario-workspace.js';
 
 /*
  * `kvnetlab run quick`, the scenario `npm start` runs, as shipped: 3P-1R under light
@@ -13,20 +12,13 @@ import { cleanupScenario } from '../scenario/cleanup.js';
  * Ports: cluster 16021-16032 (bus +10000), collector 16902.
  */
 
-const work = mkdtempSync(join(tmpdir(), 'kvnetlab-quick-'));
-const storeDir = join(work, 'store', 'chdb');
-const runId = 'scenario-quick-test';
-
-afterAll(async () => {
-  await cleanupScenario(join(work, 'work'), runId, storeDir);
-  rmSync(work, { recursive: true, force: true });
-}, 60_000);
+const ws = scenarioWorkspace('quick', 'scenario-quick-test');
+const { runId } = ws;
 
 describe('kvnetlab run quick', () => {
   it('quick: every event ends ok in under 3 minutes; live patches show their PATCH bytes and update lags in the table and the report', async () => {
     const started = Date.now();
-    const r = await runCli(['run', 'quick', '--run-id', runId, '--base-port', '16021', '--collector-port', '16902', '--store-dir', storeDir,
-      '--out', join(work, 'results'), '--work-dir', join(work, 'work')], 185_000);
+    const r = await runCli(['run', 'quick', ...ws.cliArgs(16021, 16902)], 185_000);
     const wallMs = Date.now() - started;
     expect(r.code, r.stderr.slice(-2000)).toBe(0);
     expect(wallMs).toBeLessThan(180_000);
@@ -35,7 +27,7 @@ describe('kvnetlab run quick', () => {
     expect(lines.slice(header + 1, header + 5).map((l) => l.split(/\s{2,}/)[1])).toEqual(['live-patch pull', 'live-patch push', 'cp-partial', 'failover']);
     expect(r.stdout).toMatch(/update lag: pull median \d+ ms \(1\), push median \d+ ms \(1\)/);
 
-    const data = JSON.parse(readFileSync(join(work, 'results', runId, 'report-data.json'), 'utf8')) as ReportData;
+    const data = JSON.parse(readFileSync(join(ws.results, runId, 'report-data.json'), 'utf8')) as ReportData;
     const sub = data.subRuns[0]!;
     expect(sub.events.map((e) => e.status)).toEqual(['ok', 'ok', 'ok', 'ok']);
     const lp = sub.overheads.filter((o) => o.window.kind === 'live-patch');
@@ -45,7 +37,7 @@ describe('kvnetlab run quick', () => {
     expect(lp[0]!.patchBytes).toBeGreaterThan(lp[1]!.patchBytes);
     for (const e of sub.events.filter((x) => x.kind === 'live-patch')) expect(e.lagMs).toBeGreaterThanOrEqual(0);
 
-    const check = await checkReport(join(work, 'results', runId, 'report.html'), join(work, 'results', runId, 'report.png'));
+    const check = await checkReport(join(ws.results, runId, 'report.html'), join(ws.results, runId, 'report.png'));
     expect(check.errors).toEqual([]);
     expect(check.charts.map((c) => c.id)).toEqual(['network-time-0', 'network-line-3-1', 'update-lag', 'ops-0']);
     for (const c of check.charts) for (const n of c.seriesLengths) expect(n, c.id).toBeGreaterThan(0);

@@ -1,11 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ReportData } from '../scenario/report-data.js';
 import { checkReport } from './support/report-browser.js';
 import { runCli } from './support/run-cli.js';
-import { cleanupScenario } from '../scenario/cleanup.js';
+import { scenarioWorkspace } from './support/scenario-workspace.js';
 
 /*
  * `kvnetlab run` end to end: a quick-like scenario (3P-1R, light YCSB-B load, a CP
@@ -14,14 +13,8 @@ import { cleanupScenario } from '../scenario/cleanup.js';
  * Ports: cluster 16001-16012 (bus +10000), collector 16900.
  */
 
-const work = mkdtempSync(join(tmpdir(), 'kvnetlab-scenario-'));
-const storeDir = join(work, 'store', 'chdb');
-const runId = 'scenario-run-test';
-
-afterAll(async () => {
-  await cleanupScenario(join(work, 'work'), runId, storeDir);
-  rmSync(work, { recursive: true, force: true });
-}, 60_000);
+const ws = scenarioWorkspace('scenario', 'scenario-run-test');
+const { runId, work, storeDir } = ws;
 
 describe('kvnetlab run', () => {
   it('run: a CP partial and a failover under load end in a report with every chart drawn and the overhead table, rows in the store per sub-run', async () => {
@@ -41,8 +34,7 @@ runs:
     events: [cp-partial, failover]
 `);
     const started = Date.now();
-    const r = await runCli(['run', file, '--run-id', runId, '--base-port', '16001', '--collector-port', '16900', '--store-dir', storeDir,
-      '--out', join(work, 'results'), '--work-dir', join(work, 'work')], 170_000);
+    const r = await runCli(['run', file, ...ws.cliArgs(16001, 16900)], 170_000);
     const wallMs = Date.now() - started;
     expect(r.stderr).toMatch(/\[1\/1 3-1 1MiB short\] event 1\/2: cp-partial .*ETA/);
     expect(r.code, r.stderr.slice(-2000)).toBe(0);

@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../scenario/loader.js';
 import { runScenario, type ScenarioOutcome } from '../scenario/run.js';
-import { cleanupScenario } from '../scenario/cleanup.js';
+import { scenarioWorkspace } from './support/scenario-workspace.js';
 
 /*
  * The paper's result in shape, at test scale (DESIGN.md: "CP Full traffic grows with
@@ -13,15 +10,8 @@ import { cleanupScenario } from '../scenario/cleanup.js';
  * 16101-16112, collector 16901.
  */
 
-const work = mkdtempSync(join(tmpdir(), 'kvnetlab-shape-'));
-const storeDir = join(work, 'store', 'chdb');
-const runId = 'scenario-shape-test';
+const ws = scenarioWorkspace('shape', 'scenario-shape-test');
 let outcome: ScenarioOutcome | undefined;
-
-afterAll(async () => {
-  await cleanupScenario(join(work, 'work'), runId, storeDir);
-  rmSync(work, { recursive: true, force: true });
-}, 60_000);
 
 const extraOf = (o: ScenarioOutcome, memory: number, kind: string) => {
   const sub = o.data.subRuns.find((r) => r.memory_mib === memory)!;
@@ -44,8 +34,8 @@ runs:
 `, 'shape.yaml');
     const lines: string[] = [];
     outcome = await runScenario(s, {
-      out: join(work, 'results'), workDir: join(work, 'work'), basePort: 16101, runId,
-      store: { storeDir, collectorPort: 16901 }, log: (l) => lines.push(l),
+      out: ws.results, workDir: ws.workDir, basePort: 16101, runId: ws.runId,
+      store: { storeDir: ws.storeDir, collectorPort: 16901 }, log: (l) => lines.push(l),
     });
     expect(outcome.failedEvents, lines.slice(-10).join('\n')).toBe(0);
     const [cp0] = extraOf(outcome, 0, 'cp-full');
