@@ -51,6 +51,8 @@ export class Attribution {
   /** `${ip}:${announced client port}` -> node name, from bus headers (as NodeProxy's). */
   private readonly peers = new Map<string, string>();
   private clock = 0;
+  /** Hole bytes of connections already forgotten. */
+  private missingGone = 0;
   private readonly accepted: Accepted = { ...ZERO };
   private readonly undecidedMs: number;
   private readonly lingerMs: number;
@@ -137,7 +139,7 @@ export class Attribution {
     const ports = this.o.ports();
     const merged = new Map<string, TrafficRow>();
     let open = 0;
-    let missing = 0;
+    let missing = this.missingGone;
     for (const [key, f] of this.flows) {
       missing += f.seq[0].missing + f.seq[1].missing;
       const s = f.session;
@@ -178,7 +180,10 @@ export class Attribution {
           r.retransmits += b.c[4 + dir];
         }
       }
-      if (f.closed && f.idle && (final || now - f.closedAt >= this.lingerMs)) this.flows.delete(key);
+      if (f.closed && f.idle && (final || now - f.closedAt >= this.lingerMs)) {
+        this.flows.delete(key);
+        this.missingGone += f.seq[0].missing + f.seq[1].missing;
+      }
     }
     this.t.flowsOpen = open;
     this.t.missingBytes = missing;

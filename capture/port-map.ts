@@ -61,9 +61,16 @@ export function portMapFromList(list: string, host: string): PortMap {
   return map;
 }
 
-/** The BPF filter for a port map (pcap-filter(7)): only TCP to or from those ports. */
+/**
+ * The BPF filter for a port map (pcap-filter(7)): TCP to or from those ports, `inbound`
+ * only. A packet socket on Linux loopback gets every packet twice, as it leaves
+ * (PACKET_OUTGOING) and as it arrives; libpcap throws the outgoing copy away in user
+ * space, after it took a slot in the ring. `inbound` drops it in the kernel filter
+ * instead (SKF_AD_PKTTYPE), which halves the ring's load and makes the kernel's
+ * received/dropped counters count the packets capture actually gets.
+ */
 export function bpfFilter(map: PortMap): string {
   const ports = [...map.keys()].sort((a, b) => a - b);
   if (ports.length === 0) throw new CaptureError('CAPTURE_NO_PORTS', 'no ports to capture');
-  return `tcp and (${ports.map((p) => `port ${p}`).join(' or ')})`;
+  return `inbound and tcp and (${ports.map((p) => `port ${p}`).join(' or ')})`;
 }
