@@ -9,12 +9,14 @@ import { proxyCommand } from './proxy-command.js';
 import { controllerCommand } from './controller-command.js';
 import { eventCommand } from './event-command.js';
 import { captureCommand } from './capture-command.js';
+import { checkCommand } from './check-command.js';
 
 /**
  * kvnetlab: one binary, one subcommand per process kind.
  *   node  - a cluster node          up/down - a local cluster
  *   collector - owns the chDB telemetry store   sql - ad-hoc SQL on the store
  *   proxy - one node's measuring proxy   capture - libpcap counts of the same traffic
+ *   check - proxy vs capture of a run
  */
 const program = new Command('kvnetlab')
   .description('measure what maintenance events cost on the network of an in-memory KV cluster')
@@ -28,7 +30,8 @@ const program = new Command('kvnetlab')
   .addCommand(proxyCommand)
   .addCommand(controllerCommand)
   .addCommand(eventCommand)
-  .addCommand(captureCommand);
+  .addCommand(captureCommand)
+  .addCommand(checkCommand);
 
 program.parseAsync(process.argv).catch((e: Error) => {
   process.stderr.write(`kvnetlab: ${e.message}\n`);

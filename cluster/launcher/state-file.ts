@@ -39,6 +39,8 @@ export interface LocalClusterState {
     log: string;
     metricsPort?: number;
   }>;
+  /** The capture process of `up --capture` (cluster/launcher/capture.ts), stopped by `down` after the proxies. */
+  capture?: { pid: number; cmdlineMark: string; log: string; iface: string; out?: string };
 }
 
 /** The telemetry store of a cluster (cluster/launcher/store.ts). */
