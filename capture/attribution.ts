@@ -37,6 +37,8 @@ export interface AttributionOptions {
   /** The current port map (re-read while node ids are not known yet). */
   ports: () => PortMap;
   sink: RowSink;
+  /** Whether the port map names every node by its id (default: yes); until then rows wait, at most `undecidedMs`. */
+  namesKnown?: () => boolean;
   /** As the proxy: a connection that sent only PING/AUTH this long is `client`; a bus peer without a header is labelled by address. */
   undecidedMs?: number;
   /** A closed connection is forgotten this long after its last FIN/RST (late ACKs still belong to it). */
@@ -139,6 +141,9 @@ export class Attribution {
     const ports = this.o.ports();
     const merged = new Map<string, TrafficRow>();
     let open = 0;
+    // `up` writes the node ids into cluster.json just before the proxies start: rows of
+    // the first connections wait for them, so they carry the names the proxy uses.
+    const named = this.o.namesKnown?.() ?? true;
     let missing = this.missingGone;
     for (const [key, f] of this.flows) {
       missing += f.seq[0].missing + f.seq[1].missing;
@@ -151,6 +156,7 @@ export class Attribution {
         s.decide('client');
       }
       if (s.kind === 'bus' && s.peerName === undefined && !overdue && !f.closed && !final) continue;
+      if (!named && !overdue && !final) continue;
       const node = ports.get(f.serverPort)?.node ?? `${f.serverPort}`;
       const peer = this.peerOf(f);
       const row = (ts: number, dir: DirIndex): TrafficRow => {

@@ -22,6 +22,7 @@ export interface CaptureOptions {
   filter: string;
   leg: string;
   ports: () => PortMap;
+  namesKnown?: () => boolean;
   runId: string;
   sink: RowSink;
   bufferBytes: number;
@@ -50,7 +51,7 @@ export class Capture {
     private readonly stats: PcapStats,
   ) {
     this.eventId = `capture-${o.iface}-${process.pid}-${this.startMs}`;
-    this.attribution = new Attribution({ runId: o.runId, ports: o.ports, sink: o.sink, log: o.verbose ? o.log : undefined });
+    this.attribution = new Attribution({ runId: o.runId, ports: o.ports, namesKnown: o.namesKnown, sink: o.sink, log: o.verbose ? o.log : undefined });
     const pkt = newPacket();
     const a = this.attribution;
     this.device = openDevice({

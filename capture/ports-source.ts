@@ -10,12 +10,15 @@ import { type Leg, type PortMap, portMapFromList, portMapFromState } from './por
  */
 export interface PortsSource {
   ports: () => PortMap;
+  /** Whether every node of the map is named by its id yet (rows wait a little for it). */
+  complete: () => boolean;
   runId?: string;
   describe: string;
 }
 
 export function portsSource(spec: string, dir: string, leg: Leg, host: string, reloadMs = 200): PortsSource {
-  if (spec !== 'auto') return { ports: ((m) => () => m)(portMapFromList(spec, host)), describe: `ports ${spec}` };
+  if (spec !== 'auto') const map = portMapFromList(spec, host);
+    return { ports: () => map, complete: () => true, describe: `ports ${spec}` };
   const file = resolve(dir, 'cluster.json');
   const load = () => {
     const state = readState(resolve(dir));
@@ -29,6 +32,7 @@ export function portsSource(spec: string, dir: string, leg: Leg, host: string, r
   return {
     runId: first.runId,
     describe: `the ${leg} ports of ${file}`,
+    complete: () => complete,
     ports: () => {
       if (!complete && Date.now() - loadedAt >= reloadMs) {
         loadedAt = Date.now();

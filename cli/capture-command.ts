@@ -74,7 +74,7 @@ export const captureCommand = addStoreOptions(
     const opened = openCaptureSink(o);
     sink = new TotalsSink(opened.sink);
     where = opened.where;
-    capture = await Capture.start({ iface: o.iface, filter, leg: o.leg, ports: src.ports, runId, sink, bufferBytes: o.bufferMb * 1024 * 1024, log, verbose: o.verbose });
+    capture = await Capture.start({ iface: o.iface, filter, leg: o.leg, ports: src.ports, namesKnown: src.complete, runId, sink, bufferBytes: o.bufferMb * 1024 * 1024, log, verbose: o.verbose });
     log(`capturing on ${o.iface}, ${src.describe}, filter "${filter}", rows (run ${runId}) to ${where}`);
   } catch (e) {
     if (e instanceof CaptureError) {
