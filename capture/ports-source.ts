@@ -17,8 +17,10 @@ export interface PortsSource {
 }
 
 export function portsSource(spec: string, dir: string, leg: Leg, host: string, reloadMs = 200): PortsSource {
-  if (spec !== 'auto') const map = portMapFromList(spec, host);
-    return { ports: () => map, complete: () => true, describe: `ports ${spec}` };
+  if (spec !== 'auto') {
+    const fixed = portMapFromList(spec, host);
+    return { ports: () => fixed, complete: () => true, describe: `ports ${spec}` };
+  }
   const file = resolve(dir, 'cluster.json');
   const load = () => {
     const state = readState(resolve(dir));
