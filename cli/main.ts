@@ -8,6 +8,7 @@ import { loadgenCommand } from './loadgen-command.js';
 import { proxyCommand } from './proxy-command.js';
 import { controllerCommand } from './controller-command.js';
 import { eventCommand } from './event-command.js';
+import { patchCommand } from './patch-command.js';
 import { captureCommand } from './capture-command.js';
 import { checkCommand } from './check-command.js';
 
@@ -30,6 +31,7 @@ const program = new Command('kvnetlab')
   .addCommand(proxyCommand)
   .addCommand(controllerCommand)
   .addCommand(eventCommand)
+  .addCommand(patchCommand)
   .addCommand(captureCommand)
   .addCommand(checkCommand);
 
