@@ -1,10 +1,11 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckReport } from '../capture/compare.js';
 import { bpfFilter, portMapFromList } from '../capture/port-map.js';
-import { isAlive } from '../cluster/launcher/processes.js';
+import { isAlive, kvnetlabCli } from '../cluster/launcher/processes.js';
 import { type LocalClusterState, readState } from '../cluster/launcher/state-file.js';
 import { runCli } from './support/run-cli.js';
 import { startTshark, type TsharkCapture } from './support/tshark.js';
@@ -23,8 +24,13 @@ import { startTshark, type TsharkCapture } from './support/tshark.js';
  * the one kind of difference possible, and this order leaves none, so the test asks
  * for 0 bytes of difference on every line.
  *
- * Ports: TS cluster 17201-17212 (+10000 bus), collector 17220; redis-server cluster
- * 17301-17312, collector 17320.
+ * On the kvnetlab cluster a live patch (push, 64 KiB synthetic bundle) runs through the
+ * controller in the middle of the load, so PATCH_REQUEST/PATCH frames are among the bus
+ * bytes compared; redis-server nodes have no patch support (they only pass the 16-byte
+ * ping extension on), so the redis run has none.
+ *
+ * Ports: TS cluster 17201-17212 (+10000 bus), collector 17220, controller 17221;
+ * redis-server cluster 17301-17312, collector 17320, controller 17321.
  */
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -47,9 +53,9 @@ function exitLines(log: string): CaptureExit {
 }
 
 describe.each([
-  { kind: 'kvnetlab', base: 17201, collector: 17220, flags: [] as string[] },
-  { kind: 'redis', base: 17301, collector: 17320, flags: ['--redis'] },
-])('capture against the proxy under kvnetlab up ($kind)', ({ kind, base, collector, flags }) => {
+  { kind: 'kvnetlab', base: 17201, collector: 17220, flags: [] as string[], livePatch: true },
+  { kind: 'redis', base: 17301, collector: 17320, flags: ['--redis'], livePatch: false },
+])('capture against the proxy under kvnetlab up ($kind)', ({ kind, base, collector, flags, livePatch }) => {
   let dir: string;
   let clusterDir: string;
   let storeDir: string;
@@ -58,6 +64,8 @@ describe.each([
   let report: CheckReport;
   let exit: CaptureExit;
   let independent: { frames: number; bytes: number; dropped: number };
+  let patchEvent: { state?: string } | undefined;
+  let patchBusBytes = 0;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), `kvnl-capture-${kind}-`));
@@ -68,17 +76,27 @@ describe.each([
     tshark = await startTshark(filter, join(dir, 'tshark.pcap'));
     const up = await runCli(
       ['up', '--primaries', '3', '--replicas', '1', '--base-port', String(base), '--node-timeout', '5000', '--dir', clusterDir,
-        '--store-dir', storeDir, '--collector-port', String(collector), '--no-controller', '--capture', ...flags],
+        '--store-dir', storeDir, '--collector-port', String(collector), '--controller-port', String(collector + 1), '--capture', ...flags],
       150_000,
     );
     expect(up.code, up.stderr).toBe(0);
     state = readState(clusterDir)!;
-    const load = await runCli(
-      ['loadgen', '--cluster', `127.0.0.1:${base}`, '--records', '2000', '--duration', '6', '--connections', '32',
-        '--collector-url', `http://127.0.0.1:${collector}`, '--quiet'],
-      120_000,
-    );
-    expect(load.code, load.stderr).toBe(0);
+    // The load generator at full rate (closed loop) as a child, a live patch in its middle.
+    const load = spawn(process.execPath, [kvnetlabCli(), 'loadgen', '--cluster', `127.0.0.1:${base}`, '--records', '2000', '--duration', '8',
+      '--connections', '32', '--collector-url', `http://127.0.0.1:${collector}`, '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let loadErr = '';
+    load.stderr!.on('data', (d: Buffer) => (loadErr += d.toString()));
+    const loadDone = new Promise<number>((r) => load.once('exit', (code) => r(code ?? -1)));
+    if (livePatch) {
+      await sleep(3000);
+      const file = join(dir, 'lp-v1.kvpb');
+      const synth = await runCli(['patch', 'synth', '--size', String(64 * 1024), '--version', '1', '--dir', clusterDir, '--out', file]);
+      expect(synth.code, synth.stderr).toBe(0);
+      const ev = await runCli(['event', 'live-patch', '--method', 'push', '--patch', file, '--dir', clusterDir, '--json'], 60_000);
+      expect(ev.code, ev.stderr + ev.stdout).toBe(0);
+      patchEvent = JSON.parse(ev.stdout) as { state?: string };
+    }
+    expect(await loadDone, loadErr).toBe(0);
     // Quiesce (see above), then stop each instrument.
     for (const n of state.nodes) process.kill(n.pid, 'SIGSTOP');
     await sleep(1500);
@@ -96,6 +114,12 @@ describe.each([
     const check = await runCli(['check', '--run', state.runId!, '--store-dir', storeDir, '--json']);
     expect(check.code, check.stderr).toBe(0);
     report = JSON.parse(check.stdout) as CheckReport;
+    if (livePatch) {
+      const q = await runCli(['sql', '--dir', storeDir, '--format', 'json',
+        `SELECT sum(bytes) AS b FROM traffic WHERE run_id = '${state.runId}' AND source = 'proxy' AND msg_type IN ('patch', 'patch-request')`]);
+      expect(q.code, q.stderr).toBe(0);
+      patchBusBytes = Number((JSON.parse(q.stdout) as Array<{ b: string }>)[0]?.b ?? 0);
+    }
   }, 300_000);
 
   afterAll(async () => {
@@ -105,6 +129,12 @@ describe.each([
     if (process.env.KVNL_KEEP_TEST_DIR) process.stderr.write(`kept ${dir}\n`);
     else rmSync(dir, { recursive: true, force: true });
   }, 60_000);
+
+  if (livePatch) it('capture: the live patch ran during the load, so its PATCH frames are among the bus bytes compared', () => {
+    expect(patchEvent?.state).toBe('ok');
+    // Pushed to 5 nodes: at least 5 copies of the 64 KiB bundle crossed the bus.
+    expect(patchBusBytes).toBeGreaterThan(5 * 64 * 1024);
+  });
 
   it('capture: payload bytes equal the proxy counts per node and channel, to the byte', () => {
     // Every node has client and bus lines; every master a replication line.
