@@ -24,6 +24,9 @@ import { startTshark, type TsharkCapture } from './support/tshark.js';
  * the one kind of difference possible, and this order leaves none, so the test asks
  * for 0 bytes of difference on every line.
  *
+ * The capture's ring is 512 MiB (about 4,000 packets of headroom, counting loopback's
+ * two copies of each) against the CPU that the other test files take in parallel.
+ *
  * On the kvnetlab cluster a live patch (push, 64 KiB synthetic bundle) runs through the
  * controller in the middle of the load, so PATCH_REQUEST/PATCH frames are among the bus
  * bytes compared; redis-server nodes have no patch support (they only pass the 16-byte
@@ -76,7 +79,7 @@ describe.each([
     tshark = await startTshark(filter, join(dir, 'tshark.pcap'));
     const up = await runCli(
       ['up', '--primaries', '3', '--replicas', '1', '--base-port', String(base), '--node-timeout', '5000', '--dir', clusterDir,
-        '--store-dir', storeDir, '--collector-port', String(collector), '--controller-port', String(collector + 1), '--capture', ...flags],
+        '--store-dir', storeDir, '--collector-port', String(collector), '--controller-port', String(collector + 1), '--capture', '--capture-buffer-mb', '512', ...flags],
       150_000,
     );
     expect(up.code, up.stderr).toBe(0);
