@@ -3,7 +3,7 @@ import { Attribution, type CaptureTotals } from './attribution.js';
 import { decodeTcp, newPacket } from './decode.js';
 import { type PacketDevice, openDevice } from './device.js';
 import type { CapLoader } from './load-cap.js';
-import { type KernelCounts, PcapStats } from './pcap-stats.js';
+import { type KernelCounts, PcapStats, packetSocketFds } from './pcap-stats.js';
 import type { PortMap } from './port-map.js';
 
 /**
@@ -46,10 +46,9 @@ export class Capture {
   private readonly startMs = Date.now();
   private readonly eventId: string;
 
-  private constructor(
-    private readonly o: CaptureOptions,
-    private readonly stats: PcapStats,
-  ) {
+  private stats?: PcapStats;
+
+  private constructor(private readonly o: CaptureOptions) {
     this.eventId = `capture-${o.iface}-${process.pid}-${this.startMs}`;
     this.attribution = new Attribution({ runId: o.runId, ports: o.ports, namesKnown: o.namesKnown, sink: o.sink, log: o.verbose ? o.log : undefined });
     const pkt = newPacket();
@@ -67,8 +66,11 @@ export class Capture {
   }
 
   static async start(o: CaptureOptions): Promise<Capture> {
-    const stats = await PcapStats.start();
-    const c = new Capture(o, stats);
+    const before = new Set(packetSocketFds());
+    const c = new Capture(o);
+    // The packet socket libpcap just opened: the one descriptor that was not there before.
+    c.stats = await PcapStats.start(packetSocketFds().find((fd) => !before.has(fd)));
+    const stats = c.stats;
     await c.readKernel();
     if (stats.unavailable) o.log(`kernel drop counters unavailable: ${stats.unavailable}`);
     c.timers.push(setInterval(() => c.attribution.tick(Date.now()), 100));
@@ -86,7 +88,7 @@ export class Capture {
     for (const t of this.timers) clearInterval(t);
     await this.readKernel();
     this.device.close();
-    this.stats.close();
+    this.stats?.close();
     this.attribution.tick(Date.now(), true);
     const summary = this.summary();
     const dropped = 'dropped' in summary.kernel ? summary.kernel.dropped : 0;
@@ -95,12 +97,12 @@ export class Capture {
   }
 
   summary(): CaptureSummary {
-    return { kernel: this.kernel ?? { unavailable: this.stats.unavailable ?? 'not read' }, totals: this.totals() };
+    return { kernel: this.kernel ?? { unavailable: this.stats?.unavailable ?? 'not read' }, totals: this.totals() };
   }
 
   private async readKernel(): Promise<void> {
     const before = this.kernel?.dropped ?? 0;
-    const k = await this.stats.read();
+    const k = await this.stats?.read();
     if (!k) return;
     this.kernel = k;
     if (k.dropped > before) this.o.log(`the kernel dropped ${k.dropped - before} packets (ring full; raise --buffer-mb): ${k.dropped} of ${k.received} so far`);

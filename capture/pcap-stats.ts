@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 /**
@@ -7,11 +8,11 @@ import { createInterface } from 'node:readline';
  * getsockopt(SOL_PACKET, PACKET_STATISTICS), which also resets them).
  *
  * cap 0.2.1 does not expose pcap_stats (binding.cc has no such method), the drops of a
- * TPACKET_V3 ring are not in the socket's sk_drops (`ss -0 -m` shows d0 while tcpdump
- * reports thousands dropped), and Node has no getsockopt. So a small python3 helper (the
- * interpreter node-gyp needed to build cap) takes a duplicate of our packet socket with
- * pidfd_getfd(2) (Linux 5.6+, root or CAP_SYS_PTRACE over our own process) and reads
- * PACKET_STATISTICS on request. Nobody else reads those counters here (cap never calls
+ * packet ring are not in the socket's sk_drops (`ss -0 -m` shows d0 while tcpdump
+ * reports thousands dropped), and Node has no getsockopt. So the socket's descriptor is
+ * handed, as fd 3, to a small python3 helper (the interpreter node-gyp needed to build
+ * cap), which reads PACKET_STATISTICS on request. No extra privilege: it is our own
+ * descriptor, inherited. Nobody else reads those counters here (cap never calls
  * pcap_stats), so their reset-on-read loses nothing: the sums are kept below.
  */
 export interface KernelCounts {
@@ -22,41 +23,31 @@ export interface KernelCounts {
 }
 
 const HELPER = String.raw`
-import ctypes, json, os, socket, struct, sys
-pid = int(sys.argv[1])
-libc = ctypes.CDLL(None, use_errno=True)
-# pidfd_open 434, pidfd_getfd 438: the same numbers on x86_64 and arm64 (unified table).
-pidfd = libc.syscall(434, pid, 0)
-if pidfd < 0:
-    print(json.dumps({"error": "pidfd_open: " + os.strerror(ctypes.get_errno())}), flush=True); sys.exit(1)
-def packet_sockets():
-    inodes = {l.split()[-1] for l in open('/proc/net/packet').read().splitlines()[1:]}
-    found = []
-    for fd in os.listdir('/proc/%d/fd' % pid):
-        try: target = os.readlink('/proc/%d/fd/%s' % (pid, fd))
-        except OSError: continue
-        if target.startswith('socket:[') and target[8:-1] in inodes:
-            n = libc.syscall(438, pidfd, int(fd), 0)
-            if n < 0:
-                print(json.dumps({"error": "pidfd_getfd: " + os.strerror(ctypes.get_errno())}), flush=True); sys.exit(1)
-            found.append(socket.socket(fileno=n))
-    return found
-# Ready before the capture opens its socket (python's start-up CPU is then not taken
-# from the first packets); the socket is looked for at the first request.
+import json, socket, struct, sys
+s = socket.socket(fileno=3)
 print(json.dumps({"ready": True}), flush=True)
-socks = []
 for _ in sys.stdin:
-    if not socks:
-        socks = packet_sockets()
-    if not socks:
-        print(json.dumps({"error": "no packet socket in process %d" % pid}), flush=True); sys.exit(1)
-    r = d = 0
-    for s in socks:
-        raw = s.getsockopt(263, 6, 12)  # SOL_PACKET, PACKET_STATISTICS, struct tpacket_stats_v3
-        a, b = struct.unpack('II', raw[:8])
-        r += a; d += b
-    print(json.dumps({"received": r, "dropped": d}), flush=True)
+    raw = s.getsockopt(263, 6, 12)  # SOL_PACKET, PACKET_STATISTICS, struct tpacket_stats_v3
+    received, dropped = struct.unpack('II', raw[:8])
+    print(json.dumps({"received": received, "dropped": dropped}), flush=True)
 `;
+
+/** The packet sockets open in this process (their inodes are listed in /proc/net/packet). */
+export function packetSocketFds(): number[] {
+  const inodes = new Set(readFileSync('/proc/net/packet', 'utf8').trim().split('\n').slice(1).map((l) => l.trim().split(/\s+/).pop()));
+  const fds: number[] = [];
+  for (const fd of readdirSync('/proc/self/fd')) {
+    let target: string;
+    try {
+      target = readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      continue;
+    }
+    const m = /^socket:\[(\d+)\]$/.exec(target);
+    if (m && inodes.has(m[1])) fds.push(Number(fd));
+  }
+  return fds;
+}
 
 export class PcapStats {
   private readonly totals: KernelCounts = { received: 0, dropped: 0 };
@@ -67,12 +58,16 @@ export class PcapStats {
 
   private constructor() {}
 
-  /** Starts the helper on `pid` (this process), before the capture opens its socket; it finds the socket at the first read. */
-  static async start(pid = process.pid, python = 'python3'): Promise<PcapStats> {
+  /** Starts the helper on the packet socket `fd` (opened by libpcap in this process). */
+  static async start(fd: number | undefined, python = 'python3'): Promise<PcapStats> {
     const s = new PcapStats();
+    if (fd === undefined) {
+      s.unavailable = 'no packet socket found in /proc/self/fd';
+      return s;
+    }
     let child: ChildProcess;
     try {
-      child = spawn(python, ['-c', HELPER, String(pid)], { stdio: ['pipe', 'pipe', 'pipe'] });
+      child = spawn(python, ['-c', HELPER], { stdio: ['pipe', 'pipe', 'pipe', fd] });
     } catch (e) {
       s.unavailable = `cannot start ${python}: ${(e as Error).message}`;
       return s;
@@ -90,9 +85,8 @@ export class PcapStats {
       for (const w of s.waiting.splice(0)) w(undefined);
     });
     const first = await s.next();
-    const hello = first ? (JSON.parse(first) as { ready?: boolean; error?: string }) : undefined;
-    if (!hello?.ready) {
-      s.unavailable ??= hello?.error ?? `${python} helper exited: ${stderr.trim() || 'no output'}`;
+    if (!first || !(JSON.parse(first) as { ready?: boolean }).ready) {
+      s.unavailable ??= `${python} helper exited: ${stderr.trim().split('\n').pop() || 'no output'}`;
       s.close();
     }
     return s;
@@ -108,11 +102,7 @@ export class PcapStats {
       this.unavailable = 'the python3 helper exited';
       return undefined;
     }
-    const c = JSON.parse(line) as KernelCounts & { error?: string };
-    if (c.error) {
-      this.unavailable = c.error;
-      return undefined;
-    }
+    const c = JSON.parse(line) as KernelCounts;
     this.totals.received += c.received;
     this.totals.dropped += c.dropped;
     return { ...this.totals };
