@@ -29,9 +29,10 @@ const RATE = 'sum(bytes) * 1000 / ${step_ms}';
 const SENT = "run_id IN (${run:singlequote}) AND $__timeFilter(ts) AND source = 'proxy' AND direction = 'sent'";
 
 /** Events as regions (start to end) on every time panel; phases as a second, toggleable layer. */
-const eventRegions = (where: string, name: string, color: string): AnnotationSpec => ({
+const eventRegions = (where: string, name: string, color: string, needs?: AnnotationSpec['needs']): AnnotationSpec => ({
   name,
   color,
+  needs,
   sql: `SELECT started AS time, fromUnixTimestamp64Milli(toInt64(if(end_ms = 0, start_ms, end_ms)), 'UTC') AS timeEnd,
   concat(kind, if(node = '', '', concat(' ', substring(node, 1, 8))), ' ', status, if(JSONHas(detail, 'name'), concat(' ', JSONExtractString(detail, 'name')), '')) AS text,
   kind AS tags
@@ -269,7 +270,7 @@ const livePatch: DashboardSpec = {
   tags: ['kvnetlab'],
   time: { from: 'now-6h', to: 'now' },
   variables: [runVar(true), stepVar],
-  annotations: [eventRegions("kind IN ('live-patch', 'apply')", 'patches', 'purple')],
+  annotations: [eventRegions("kind IN ('live-patch', 'apply')", 'patches', 'purple', 'live-patch')],
   panels: [
     { title: 'Update lag per patch', kind: 'table', w: 24, sql: UPDATE_LAG, needs: 'live-patch' },
     {
@@ -335,7 +336,7 @@ const migration: DashboardSpec = {
   tags: ['kvnetlab'],
   time: { from: 'now-6h', to: 'now' },
   variables: [runVar(true), stepVar],
-  annotations: [eventRegions("kind = 'migrate'", 'migrations', 'blue')],
+  annotations: [eventRegions("kind = 'migrate'", 'migrations', 'blue', 'migrate')],
   panels: [
     { title: 'Migrations', kind: 'table', w: 24, sql: MIGRATIONS, needs: 'migrate' },
     {

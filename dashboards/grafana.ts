@@ -42,6 +42,7 @@ export interface AnnotationSpec {
   name: string;
   color: string;
   sql: string;
+  needs?: PanelSpec['needs'];
 }
 
 export interface DashboardSpec {
