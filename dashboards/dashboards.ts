@@ -28,6 +28,16 @@ const BUCKET = 'toStartOfInterval(ts, toIntervalMillisecond(${step_ms})) AS time
 const RATE = 'sum(bytes) * 1000 / ${step_ms}';
 const SENT = "run_id IN (${run:singlequote}) AND $__timeFilter(ts) AND source = 'proxy' AND direction = 'sent'";
 
+/** Bytes/s sent per bucket, one series per value of `by` (an expression `... AS name`, or a column). */
+function sentSeries(by: string, where = ''): string {
+  const name = / AS (\w+)$/.exec(by)?.[1] ?? by;
+  return `SELECT ${BUCKET}, ${by}, ${RATE} AS bytes_per_s
+FROM traffic
+WHERE ${SENT}${where}
+GROUP BY time, ${name}
+ORDER BY time`;
+}
+
 /** Events as regions (start to end) on every time panel; phases as a second, toggleable layer. */
 const eventRegions = (where: string, name: string, color: string, needs?: AnnotationSpec['needs']): AnnotationSpec => ({
   name,
@@ -64,43 +74,27 @@ const network: DashboardSpec = {
       stacked: true,
       repeat: 'node',
       w: 8,
-      sql: `SELECT ${BUCKET}, channel, ${RATE} AS bytes_per_s
-FROM traffic
-WHERE ${SENT} AND node IN (\${node:singlequote}) AND channel IN (\${channel:singlequote})
-GROUP BY time, channel
-ORDER BY time`,
+      sql: sentSeries('channel', ` AND node IN (\${node:singlequote}) AND channel IN (\${channel:singlequote})`),
     },
     {
       title: 'Bytes/s sent, all selected nodes, by channel',
       kind: 'timeseries',
       unit: 'binBps',
       stacked: true,
-      sql: `SELECT ${BUCKET}, channel, ${RATE} AS bytes_per_s
-FROM traffic
-WHERE ${SENT} AND node IN (\${node:singlequote}) AND channel IN (\${channel:singlequote})
-GROUP BY time, channel
-ORDER BY time`,
+      sql: sentSeries('channel', ` AND node IN (\${node:singlequote}) AND channel IN (\${channel:singlequote})`),
     },
     {
       title: 'Cluster bus bytes/s by message type',
       kind: 'timeseries',
       unit: 'binBps',
       stacked: true,
-      sql: `SELECT ${BUCKET}, msg_type, ${RATE} AS bytes_per_s
-FROM traffic
-WHERE ${SENT} AND channel = 'bus' AND node IN (\${node:singlequote})
-GROUP BY time, msg_type
-ORDER BY time`,
+      sql: sentSeries('msg_type', ` AND channel = 'bus' AND node IN (\${node:singlequote})`),
     },
     {
       title: 'Bytes/s sent per node (selected channels)',
       kind: 'timeseries',
       unit: 'binBps',
-      sql: `SELECT ${BUCKET}, substring(node, 1, 8) AS node_id, ${RATE} AS bytes_per_s
-FROM traffic
-WHERE ${SENT} AND node IN (\${node:singlequote}) AND channel IN (\${channel:singlequote})
-GROUP BY time, node_id
-ORDER BY time`,
+      sql: sentSeries('substring(node, 1, 8) AS node_id', ` AND node IN (\${node:singlequote}) AND channel IN (\${channel:singlequote})`),
     },
     { title: 'Events and phases in the time range', kind: 'table', w: 24, sql: EVENTS_TABLE },
   ],
@@ -233,11 +227,7 @@ ORDER BY time`,
       kind: 'timeseries',
       unit: 'binBps',
       stacked: true,
-      sql: `SELECT ${BUCKET}, channel, ${RATE} AS bytes_per_s
-FROM traffic
-WHERE ${SENT}
-GROUP BY time, channel
-ORDER BY time`,
+      sql: sentSeries('channel'),
     },
     {
       title: 'Operations in the time range',
@@ -302,11 +292,7 @@ ORDER BY p.parent_id, applied_after_ms`,
       stacked: true,
       w: 24,
       needs: 'live-patch',
-      sql: `SELECT ${BUCKET}, msg_type, ${RATE} AS bytes_per_s
-FROM traffic
-WHERE ${SENT} AND channel = 'bus' AND msg_type IN ('patch', 'patch-request')
-GROUP BY time, msg_type
-ORDER BY time`,
+      sql: sentSeries('msg_type', ` AND channel = 'bus' AND msg_type IN ('patch', 'patch-request')`),
     },
   ],
 };
@@ -345,11 +331,7 @@ const migration: DashboardSpec = {
       unit: 'binBps',
       stacked: true,
       needs: 'migrate',
-      sql: `SELECT ${BUCKET}, substring(node, 1, 8) AS node_id, ${RATE} AS bytes_per_s
-FROM traffic
-WHERE ${SENT} AND channel = 'migration'
-GROUP BY time, node_id
-ORDER BY time`,
+      sql: sentSeries('substring(node, 1, 8) AS node_id', " AND channel = 'migration'"),
     },
     {
       title: 'Per protocol: migrations, keys, bytes per key',
