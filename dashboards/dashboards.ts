@@ -142,13 +142,16 @@ ORDER BY ev.start_ms, channel`;
 /** Warm-up seconds dropped at the start of each run (the paper drops 10 s). */
 const warmupVar: VariableSpec = { name: 'warmup_s', label: 'warm-up dropped (s)', kind: 'custom', values: ['10', '0'] };
 
-export const NETWORK_PER_RUN = `SELECT r.run_id AS run, r.label AS label, r.memory_state AS memory_state, t.seconds AS seconds, t.nodes AS nodes,
+export const NETWORK_PER_RUN = `SELECT r.run_id AS run, r.label AS label, r.topology AS topology, r.memory_state AS memory_state, r.run_kind AS run_kind,
+  t.seconds AS seconds, t.nodes AS nodes,
   round(t.total / t.seconds) AS bytes_per_s, round(t.total / t.seconds / t.nodes) AS bytes_per_s_per_node,
   round(t.bus / t.seconds) AS bus_bytes_per_s, round(t.replication / t.seconds) AS replication_bytes_per_s,
   round(t.client / t.seconds) AS client_bytes_per_s, round(t.migration / t.seconds) AS migration_bytes_per_s
 FROM (
   SELECT run_id, argMin(label, started_ms) AS label, min(started_ms) AS first_ms,
-    coalesce(nullIf(argMin(JSONExtractString(detail, 'memory'), started_ms), ''), '-') AS memory_state
+    argMin(detail, started_ms) AS d,
+    JSONExtractString(d, 'topology_label') AS topology, JSONExtractString(d, 'run_kind') AS run_kind,
+    if(JSONHas(d, 'memory_mib'), concat(toString(JSONExtractUInt(d, 'memory_mib')), ' MiB'), '-') AS memory_state
   FROM runs WHERE run_id IN (\${run:singlequote}) GROUP BY run_id) AS r
 INNER JOIN (
   SELECT tr.run_id AS run_id, (max(tr.ts_ms) - min(tr.ts_ms) + 100) / 1000 AS seconds, uniqExact(tr.node) AS nodes, sum(tr.bytes) AS total,
@@ -157,12 +160,12 @@ INNER JOIN (
   FROM traffic AS tr INNER JOIN (SELECT run_id, min(started_ms) AS s0 FROM runs GROUP BY run_id) AS rs ON rs.run_id = tr.run_id
   WHERE tr.run_id IN (\${run:singlequote}) AND tr.source = 'proxy' AND tr.direction = 'sent' AND tr.ts_ms >= rs.s0 + \${warmup_s} * 1000
   GROUP BY run_id) AS t ON t.run_id = r.run_id
-ORDER BY memory_state, r.first_ms`;
+ORDER BY topology, JSONExtractUInt(r.d, 'memory_mib'), r.first_ms`;
 
 const runs: DashboardSpec = {
   uid: 'kvnetlab-runs',
   title: 'kvnetlab: network per run and memory state',
-  description: "The paper's Network-Line: average bytes/s sent per run (after the warm-up), by channel and memory state; and what each event cost on top of the run's baseline.",
+  description: "The paper's Network-Line: average bytes/s sent per run (after the warm-up), by channel, topology, memory state and run kind (the scenario runner's runs.detail); and what each event cost on top of the run's baseline.",
   file: 'network-per-run.json',
   tags: ['kvnetlab'],
   time: { from: 'now-7d', to: 'now' },

@@ -55,7 +55,7 @@ export async function shortRun(root: string, p: ShortRunPorts, extraEvents: (dir
     step(['loadgen', '--preset', 'ycsb-a', '--phase', phase, '--cluster', `127.0.0.1:${p.basePort}`, '--records', '1000', '--connections', '4', '--run-id', runId, '--quiet', '--json', '--store-dir', storeDir, ...more]);
   await loadgen('load', []);
   // The events happen under the run phase's load (open loop, so latency counts from the intended start).
-  const load = loadgen('run', ['--duration', '8', '--target', '500']);
+  const load = loadgen('run', ['--duration', '8', '--target', '200']);
   await sleep(2000);
   await step(['event', 'failover', '--node', String(replica.port), '--dir', clusterDir]);
   await step(['event', 'snapshot', '--node', String(master.port), '--dir', clusterDir]);
