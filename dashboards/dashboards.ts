@@ -3,8 +3,12 @@ import type { AnnotationSpec, DashboardSpec, VariableSpec } from './grafana.js';
 /*
  * The kvnetlab dashboards: every panel's SQL runs on the store's schema
  * (telemetry/schema.ts). Conventions:
- *   - traffic is read from the raw 100 ms table (source 'proxy', direction 'sent':
- *     "sent by node X" is what the paper plots), bucketed by ${step_ms};
+ *   - traffic is read from the raw 100 ms table (source 'proxy'), as bytes SENT by a node:
+ *     each byte is counted once, by the proxy of the node it was accepted for, so a node's
+ *     bus and replication bytes on links it dialled are the peer's `received` rows
+ *     (proxy/README.md): sender = if(direction = 'sent', node, peer), and clients' bytes
+ *     (received on the client channel) are not sent by a node;
+ *     "sent by node X" is what the paper plots; bucketed by ${step_ms};
  *   - variables are always written with an explicit format (`${run:singlequote}`), so a
  *     value is quoted exactly once whether one or several are selected;
  *   - events are read with FINAL (ReplacingMergeTree(end_ms) keeps the last row).
@@ -26,7 +30,11 @@ const stepVar: VariableSpec = { name: 'step_ms', label: 'resolution (ms)', kind:
 /** Bucket start and bytes/s of a bucket of ${step_ms}. */
 const BUCKET = 'toStartOfInterval(ts, toIntervalMillisecond(${step_ms})) AS time';
 const RATE = 'sum(bytes) * 1000 / ${step_ms}';
-const SENT = "run_id IN (${run:singlequote}) AND $__timeFilter(ts) AND source = 'proxy' AND direction = 'sent'";
+/** Rows of bytes a node sent: its own `sent` rows, and its peers' `received` rows on node-to-node channels. */
+export const BY_A_NODE = "(direction = 'sent' OR channel != 'client')";
+/** The node that sent a row's bytes. */
+export const SENDER = "if(direction = 'sent', node, peer)";
+const SENT = `run_id IN (\${run:singlequote}) AND $__timeFilter(ts) AND source = 'proxy' AND ${BY_A_NODE}`;
 
 /** Bytes/s sent per bucket, one series per value of `by` (an expression `... AS name`, or a column). */
 function sentSeries(by: string, where = ''): string {
@@ -74,27 +82,27 @@ const network: DashboardSpec = {
       stacked: true,
       repeat: 'node',
       w: 8,
-      sql: sentSeries('channel', ` AND node IN (\${node:singlequote}) AND channel IN (\${channel:singlequote})`),
+      sql: sentSeries('channel', ` AND ${SENDER} IN (\${node:singlequote}) AND channel IN (\${channel:singlequote})`),
     },
     {
       title: 'Bytes/s sent, all selected nodes, by channel',
       kind: 'timeseries',
       unit: 'binBps',
       stacked: true,
-      sql: sentSeries('channel', ` AND node IN (\${node:singlequote}) AND channel IN (\${channel:singlequote})`),
+      sql: sentSeries('channel', ` AND ${SENDER} IN (\${node:singlequote}) AND channel IN (\${channel:singlequote})`),
     },
     {
       title: 'Cluster bus bytes/s by message type',
       kind: 'timeseries',
       unit: 'binBps',
       stacked: true,
-      sql: sentSeries('msg_type', ` AND channel = 'bus' AND node IN (\${node:singlequote})`),
+      sql: sentSeries('msg_type', ` AND channel = 'bus' AND ${SENDER} IN (\${node:singlequote})`),
     },
     {
       title: 'Bytes/s sent per node (selected channels)',
       kind: 'timeseries',
       unit: 'binBps',
-      sql: sentSeries('substring(node, 1, 8) AS node_id', ` AND node IN (\${node:singlequote}) AND channel IN (\${channel:singlequote})`),
+      sql: sentSeries(`substring(${SENDER}, 1, 8) AS node_id`, ` AND ${SENDER} IN (\${node:singlequote}) AND channel IN (\${channel:singlequote})`),
     },
     { title: 'Events and phases in the time range', kind: 'table', w: 24, sql: EVENTS_TABLE },
   ],
@@ -115,7 +123,7 @@ export const PER_EVENT_OVERHEAD = `WITH
   b AS (
     SELECT run_id, ts_ms, channel, sum(bytes) AS bytes
     FROM traffic
-    WHERE run_id IN (\${run:singlequote}) AND source = 'proxy' AND direction = 'sent'
+    WHERE run_id IN (\${run:singlequote}) AND source = 'proxy' AND ${BY_A_NODE}
     GROUP BY run_id, ts_ms, channel),
   win AS (SELECT run_id, groupArray((w0, w1)) AS w, sum(w1 - w0) AS busy_ms FROM ev GROUP BY run_id),
   span AS (SELECT run_id, max(ts_ms) - min(ts_ms) + 100 AS span_ms FROM b GROUP BY run_id),
@@ -139,10 +147,14 @@ FROM ev INNER JOIN base ON base.run_id = ev.run_id
 LEFT JOIN inev ON inev.event_id = ev.event_id AND inev.channel = base.channel
 ORDER BY ev.start_ms, channel`;
 
+/** The paper's runs, as the scenario runner names them in runs.detail.run_kind. */
+const RUN_KINDS = ['baseline', 'no-patch', 'lp-pull', 'lp-push', 'cp-partial', 'cp-full'];
+
 /** Warm-up seconds dropped at the start of each run (the paper drops 10 s). */
 const warmupVar: VariableSpec = { name: 'warmup_s', label: 'warm-up dropped (s)', kind: 'custom', values: ['10', '0'] };
 
-export const NETWORK_PER_RUN = `SELECT r.run_id AS run, r.label AS label, r.topology AS topology, r.memory_state AS memory_state, r.run_kind AS run_kind,
+export const NETWORK_PER_RUN = `SELECT r.run_id AS run, r.label AS label, r.topology AS topology, r.memory_state AS memory_state,
+  JSONExtractUInt(r.d, 'memory_mib') AS memory_mib, r.run_kind AS run_kind,
   t.seconds AS seconds, t.nodes AS nodes,
   round(t.total / t.seconds) AS bytes_per_s, round(t.total / t.seconds / t.nodes) AS bytes_per_s_per_node,
   round(t.bus / t.seconds) AS bus_bytes_per_s, round(t.replication / t.seconds) AS replication_bytes_per_s,
@@ -158,9 +170,9 @@ INNER JOIN (
     sumIf(tr.bytes, tr.channel = 'bus') AS bus, sumIf(tr.bytes, tr.channel = 'replication') AS replication,
     sumIf(tr.bytes, tr.channel = 'client') AS client, sumIf(tr.bytes, tr.channel = 'migration') AS migration
   FROM traffic AS tr INNER JOIN (SELECT run_id, min(started_ms) AS s0 FROM runs GROUP BY run_id) AS rs ON rs.run_id = tr.run_id
-  WHERE tr.run_id IN (\${run:singlequote}) AND tr.source = 'proxy' AND tr.direction = 'sent' AND tr.ts_ms >= rs.s0 + \${warmup_s} * 1000
+  WHERE tr.run_id IN (\${run:singlequote}) AND tr.source = 'proxy' AND (tr.direction = 'sent' OR tr.channel != 'client') AND tr.ts_ms >= rs.s0 + \${warmup_s} * 1000
   GROUP BY run_id) AS t ON t.run_id = r.run_id
-ORDER BY topology, JSONExtractUInt(r.d, 'memory_mib'), r.first_ms`;
+ORDER BY topology, memory_mib, r.first_ms`;
 
 const runs: DashboardSpec = {
   uid: 'kvnetlab-runs',
@@ -173,6 +185,17 @@ const runs: DashboardSpec = {
   annotations: [],
   panels: [
     { title: 'Network per run (bytes/s sent, after the warm-up)', kind: 'table', w: 24, sql: NETWORK_PER_RUN },
+    {
+      title: 'Network-Line: KiB/s sent per node by topology and memory state, one column per run kind',
+      kind: 'table',
+      w: 24,
+      description: "The scenario runner's run kinds (scenarios/network-overhead.yaml); runs without a kind (a manual session under up) are in `other`.",
+      sql: `SELECT topology, memory_state, ${RUN_KINDS.map((k) => `round(avgIf(bytes_per_s_per_node, run_kind = '${k}') / 1024, 2) AS \`${k}\``).join(', ')},
+  round(avgIf(bytes_per_s_per_node, run_kind NOT IN (${RUN_KINDS.map((k) => `'${k}'`).join(', ')})) / 1024, 2) AS other
+FROM (${NETWORK_PER_RUN.replace(/\n/g, '\n  ')})
+GROUP BY topology, memory_state, memory_mib
+ORDER BY topology, memory_mib`,
+    },
     {
       title: 'Bytes/s sent per run, by channel',
       kind: 'barchart',
@@ -313,7 +336,7 @@ LEFT JOIN (
   SELECT e.event_id AS event_id, sumIf(tr.bytes, tr.channel = 'migration') AS migration_bytes, sumIf(tr.bytes, tr.channel = 'client') AS client_bytes
   FROM (SELECT event_id, run_id, start_ms, end_ms FROM events FINAL WHERE run_id IN (\${run:singlequote}) AND kind = 'migrate' AND parent_id = '' AND end_ms > 0) AS e
   INNER JOIN traffic AS tr ON tr.run_id = e.run_id
-  WHERE tr.source = 'proxy' AND tr.direction = 'sent' AND tr.ts_ms + 100 > e.start_ms AND tr.ts_ms < e.end_ms
+  WHERE tr.source = 'proxy' AND (tr.direction = 'sent' OR tr.channel != 'client') AND tr.ts_ms + 100 > e.start_ms AND tr.ts_ms < e.end_ms
   GROUP BY event_id) AS t ON t.event_id = m.event_id
 ORDER BY m.start_ms`;
 
@@ -334,7 +357,7 @@ const migration: DashboardSpec = {
       unit: 'binBps',
       stacked: true,
       needs: 'migrate',
-      sql: sentSeries('substring(node, 1, 8) AS node_id', " AND channel = 'migration'"),
+      sql: sentSeries(`substring(${SENDER}, 1, 8) AS node_id`, " AND channel = 'migration'"),
     },
     {
       title: 'Per protocol: migrations, keys, bytes per key',
@@ -361,8 +384,17 @@ const live: DashboardSpec = {
   variables: [],
   annotations: [],
   panels: [
-    { title: 'Bytes/s sent per node, by channel (proxies)', kind: 'timeseries', unit: 'binBps', stacked: true, w: 24, promql: 'sum by (node, channel) (rate(kvnetlab_proxy_bytes_total{direction="sent"}[$__rate_interval]))', legend: '{{node}} {{channel}}' },
-    { title: 'Bus messages/s by type', kind: 'timeseries', stacked: true, promql: 'sum by (msg_type) (rate(kvnetlab_proxy_bus_messages_total{direction="sent"}[$__rate_interval]))', legend: '{{msg_type}}' },
+    {
+      title: "Bytes/s through each node's proxy (both directions), by channel",
+      description: 'The proxy metrics have no peer label, so bytes sent by a node on links it dialled cannot be told apart here: this is all its proxy relayed. The ClickHouse dashboards have the sent-by-node view.',
+      kind: 'timeseries',
+      unit: 'binBps',
+      stacked: true,
+      w: 24,
+      promql: 'sum by (node, channel) (rate(kvnetlab_proxy_bytes_total[$__rate_interval]))',
+      legend: '{{node}} {{channel}}',
+    },
+    { title: 'Bus messages/s by type', kind: 'timeseries', stacked: true, promql: 'sum by (msg_type) (rate(kvnetlab_proxy_bus_messages_total[$__rate_interval]))', legend: '{{msg_type}}' },
     { title: 'Commands/s per node', kind: 'timeseries', promql: 'sum by (node) (rate(kvnetlab_node_commands_total[$__rate_interval]))', legend: '{{node}}' },
     { title: 'Connections open at the proxies', kind: 'timeseries', promql: 'sum by (node, listener) (kvnetlab_proxy_connections)', legend: '{{node}} {{listener}}' },
     { title: 'Store rows dropped (should stay 0)', kind: 'stat', promql: 'sum(kvnetlab_store_rows_dropped_total) or vector(0)', legend: 'dropped' },
