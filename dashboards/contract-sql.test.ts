@@ -11,7 +11,7 @@ import { renderQuery, type QueryContext } from './macros.js';
 /*
  * The live-patch and migration panels against rows shaped exactly as the shared contracts
  * describe them (briefs/contract-patch.md; migration: event kind `migrate`, detail
- * {protocol, from, to, slots, keys}, traffic channel `migration`), written into a fresh
+ * {protocol, from, to, slots: 'A-B', keys}, traffic channel `migration`), written into a fresh
  * chDB. This checks the SQL's arithmetic while those features are not in this build;
  * test/dashboards-run.test.ts checks the same panels on a real run once they are.
  */
@@ -35,7 +35,7 @@ beforeAll(async () => {
     ev({ event_id: 'lp', kind: 'live-patch', start_ms: T0, end_ms: T0 + 300, detail: JSON.stringify(detail) }),
     ev({ event_id: 'lp-a', parent_id: 'lp', kind: 'apply', node: A, start_ms: T0 + 5, end_ms: T0 + 40, detail: JSON.stringify({ registered_ms: T0 + 5, received_ms: T0 + 5, applied_ms: T0 + 40 }) }),
     ev({ event_id: 'lp-b', parent_id: 'lp', kind: 'apply', node: B, start_ms: T0 + 100, end_ms: T0 + 215, detail: JSON.stringify({ received_ms: T0 + 100, applied_ms: T0 + 215 }) }),
-    ev({ event_id: 'mg', kind: 'migrate', start_ms: T0 + 1000, end_ms: T0 + 2000, detail: JSON.stringify({ protocol: 'fulva', from: A, to: B, slots: [0, 99], keys: 40 }) }),
+    ev({ event_id: 'mg', kind: 'migrate', start_ms: T0 + 1000, end_ms: T0 + 2000, detail: JSON.stringify({ protocol: 'fulva', from: A, to: B, slots: '0-99', keys: 40 }) }),
   ]));
   const rows: TrafficRow[] = [tr(T0 + 100, A, 'bus', 4200, 'patch'), tr(T0 + 100, B, 'bus', 64, 'patch-request')];
   for (let ts = T0 + 1000; ts < T0 + 2000; ts += 100) rows.push(tr(ts, A, 'migration', 800), tr(ts, B, 'client', 10));
@@ -65,7 +65,7 @@ describe('live-patch and migration panels on contract-shaped rows', () => {
   });
 
   it('migration: bytes on the migration channel inside the window only, bytes per key, and the per-protocol sums', async () => {
-    expect(await run(MIGRATIONS)).toMatchObject([{ protocol: 'fulva', from_node: 'aaaaaaaa', to_node: 'bbbbbbbb', slots: '[0,99]', keys: 40, seconds: 1, migration_bytes: 8000, client_bytes: 100, bytes_per_key: 200 }]);
+    expect(await run(MIGRATIONS)).toMatchObject([{ protocol: 'fulva', from_node: 'aaaaaaaa', to_node: 'bbbbbbbb', slots: '0-99', keys: 40, seconds: 1, migration_bytes: 8000, client_bytes: 100, bytes_per_key: 200 }]);
     const d = DASHBOARDS.find((x) => x.uid === 'kvnetlab-migration')!;
     const perProtocol = await run(d.panels.find((p) => p.title.startsWith('Per protocol'))!.sql!);
     expect(perProtocol).toMatchObject([{ protocol: 'fulva', migrations: 1, keys_moved: 40, bytes_moved: 8000, avg_bytes_per_key: 200 }]);

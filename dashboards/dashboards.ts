@@ -326,7 +326,7 @@ ORDER BY p.parent_id, applied_after_ms`,
 /** Migrations: event kind `migrate`, detail {protocol, from, to, slots, keys}; bytes on channel `migration`. */
 export const MIGRATIONS = `SELECT m.run_id AS run, m.started AS start, JSONExtractString(m.detail, 'protocol') AS protocol,
   substring(JSONExtractString(m.detail, 'from'), 1, 8) AS from_node, substring(JSONExtractString(m.detail, 'to'), 1, 8) AS to_node,
-  JSONExtractRaw(m.detail, 'slots') AS slots, JSONExtractUInt(m.detail, 'keys') AS keys, m.status AS status,
+  ifNull(nullIf(JSONExtractString(m.detail, 'slots'), ''), JSONExtractRaw(m.detail, 'slots')) AS slots, JSONExtractUInt(m.detail, 'keys') AS keys, m.status AS status,
   (m.end_ms - m.start_ms) / 1000 AS seconds, t.migration_bytes AS migration_bytes, t.client_bytes AS client_bytes,
   if(keys = 0, 0, round(migration_bytes / keys)) AS bytes_per_key
 FROM (

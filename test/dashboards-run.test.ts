@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalClusterState } from '../cluster/launcher/state-file.js';
@@ -22,15 +24,26 @@ import { shortRun, type ShortRun } from './support/short-run.js';
  * patching. Then the README's SQL cookbook on the same data, and a screenshot of all the
  * results rendered as one HTML page.
  */
+const exec = promisify(execFile);
 const root = projectRoot();
 const PORTS = { basePort: 18001, collectorPort: 18020, controllerPort: 18021, nodeMetricsPort: 18101, proxyMetricsPort: 18201 };
 /** Live patching is in this build when its module is (the `patch` branch, contract-patch.md). */
 const HAS_LIVE_PATCH = existsSync(join(root, 'cluster', 'patch'));
+/** Slot migration through the controller (`kvnetlab event migrate`) is, when migration/ is. */
+const HAS_MIGRATION = existsSync(join(root, 'migration', 'controller-event.ts'));
 /** Features whose panels cannot have rows from this run, and why. */
 const ABSENT: Partial<Record<NonNullable<PanelSpec['needs']>, string>> = {
   ...(HAS_LIVE_PATCH ? {} : { 'live-patch': 'live patching is not in this build' }),
-  migrate: 'the short run does no slot migration (migration protocols arrive with their own branch)',
+  ...(HAS_MIGRATION ? {} : { migrate: 'slot migration is not in this build' }),
 };
+
+/** The first 100 slots of a master that owns slots now (roles changed with the failover), and another master. */
+async function migrationPlan(port: number): Promise<{ from: number; to: number; slots: string }> {
+  const { stdout } = await exec('redis-cli', ['-p', String(port), 'cluster', 'nodes']);
+  const masters = stdout.trim().split('\n').map((l) => l.split(' ')).filter((f) => f[2]!.includes('master') && f[8]);
+  const [from, to] = masters.map((f) => ({ port: Number(f[1]!.split(':')[1]!.split('@')[0]), first: Number(f[8]!.split('-')[0]) }));
+  return { from: from!.port, to: to!.port, slots: `${from!.first}-${from!.first + 99}` };
+}
 
 let dir: string;
 let run: ShortRun;
@@ -58,6 +71,12 @@ async function extraEvents(clusterDir: string, log: string[]): Promise<void> {
     const p = await runCli(['event', 'live-patch', '--method', 'pull', '--patch', patch, '--dir', clusterDir], 120_000);
     log.push(`patch synth: exit ${s.code}; event live-patch: exit ${p.code}`);
     if (s.code !== 0 || p.code !== 0) throw new Error(`live patch failed: ${s.stderr} ${p.stdout} ${p.stderr}`);
+  }
+  if (HAS_MIGRATION) {
+    const plan = await migrationPlan(state.nodes[0]!.port);
+    const m = await runCli(['event', 'migrate', '--from', String(plan.from), '--to', String(plan.to), '--slots', plan.slots, '--dir', clusterDir], 120_000);
+    log.push(`event migrate ${plan.slots}: exit ${m.code}`);
+    if (m.code !== 0) throw new Error(`migrate failed: ${m.stdout} ${m.stderr}`);
   }
   metricsText = await scrapeAll(state);
 }
@@ -110,14 +129,15 @@ describe('dashboards on a real short run (chDB)', () => {
     expect(empty, `panels without rows (run log: ${run.log.join('; ')})`).toEqual([]);
   });
 
-  it('dashboards: the network panel sees all six nodes and three channels; events and phases are annotation regions with an end', () => {
+  it('dashboards: the network panel sees all six nodes and every channel; events and phases are annotation regions with an end', () => {
     const net = results.find((r) => r.uid === 'kvnetlab-network')!;
     const perNode = net.panels.find((p) => p.title.startsWith('Bytes/s sent per node'))!;
     expect(new Set(perNode.rows.map((r) => r.node_id)).size).toBe(6);
     const byChannel = net.panels.find((p) => p.title.startsWith('Bytes/s sent, all selected'))!;
-    expect(new Set(byChannel.rows.map((r) => r.channel))).toEqual(new Set(['bus', 'replication', 'client']));
+    expect(new Set(byChannel.rows.map((r) => r.channel))).toEqual(new Set(['bus', 'replication', 'client', ...(HAS_MIGRATION ? ['migration'] : [])]));
     const events = net.panels.find((p) => p.title === 'annotation: events')!;
-    expect(events.rows.map((r) => r.tags).sort()).toEqual(['failover', 'restart', 'snapshot', ...(HAS_LIVE_PATCH ? ['live-patch'] : [])].sort());
+    const kinds = ['failover', 'restart', 'snapshot', ...(HAS_LIVE_PATCH ? ['live-patch'] : []), ...(HAS_MIGRATION ? ['migrate'] : [])];
+    expect(events.rows.map((r) => r.tags).sort()).toEqual(kinds.sort());
     for (const r of events.rows) expect(Date.parse(`${String(r.timeEnd)}Z`)).toBeGreaterThanOrEqual(Date.parse(`${String(r.time)}Z`));
     const phases = net.panels.find((p) => p.title === 'annotation: phases')!;
     expect(phases.rows.map((r) => r.tags)).toEqual(expect.arrayContaining(['restart', 'resync']));
@@ -127,7 +147,9 @@ describe('dashboards on a real short run (chDB)', () => {
     const runs = results.find((r) => r.uid === 'kvnetlab-runs')!;
     const overhead = runs.panels.find((p) => p.title.startsWith('Per-event overhead'))!;
     const events = new Set(overhead.rows.map((r) => `${String(r.kind)} ${String(r.start)}`));
-    expect(overhead.rows.length).toBe(events.size * 3);
+    const channels = new Set(overhead.rows.map((r) => String(r.channel)));
+    expect([...channels].sort()).toEqual(['bus', 'client', ...(HAS_MIGRATION ? ['migration'] : []), 'replication']);
+    expect(overhead.rows.length).toBe(events.size * channels.size);
     const perRun = runs.panels.find((p) => p.title.startsWith('Network per run'))!.rows[0]!;
     expect(perRun.nodes).toBe(6);
     expect(Number(perRun.client_bytes_per_s)).toBeGreaterThan(0);
