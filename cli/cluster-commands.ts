@@ -20,6 +20,8 @@ export const upCommand = addStoreOptions(new Command('up')
   .option('--redis', 'start real redis-server processes instead of kvnetlab nodes', false)
   .option('--timeout <ms>', 'how long to wait for the cluster to form', positiveInt, 60000)
   .option('--no-proxy', 'no measuring proxy: nodes listen on the public ports themselves')
+  .option('--no-patch-support', 'kvnetlab nodes without live patching (the paper\'s Baseline); default: a key pair in --dir, trusted by every node')
+  .option('--code-version <tag>', 'code version of every kvnetlab node (INFO server kvnetlab_version)', 'v1')
   .addOption(new Option('--proxy-sink <kind>', "where the proxies' rows go (default: store; jsonl with --no-store)").choices(['store', 'jsonl', 'memory']))
   .option('--proxy-metrics-port <port>', 'proxy i serves Prometheus /metrics on this port + i', portNumber)
   .option('--node-metrics-port <port>', 'kvnetlab node i serves Prometheus /metrics on this port + i', portNumber)
@@ -47,6 +49,8 @@ export const upCommand = addStoreOptions(new Command('up')
         : undefined,
       timeoutMs: o.timeout,
       progress,
+      patchSupport: o.patchSupport,
+      codeVersion: o.codeVersion,
     });
     process.stdout.write(`cluster is up (${state.kind}, run ${state.runId}, state file ${o.dir}/cluster.json):\n`);
     const st = state.store;

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { readTokenFile, ENV_TOKEN } from '../controller/auth.js';
 import { readControllerFile } from '../controller/start.js';
@@ -18,6 +19,8 @@ interface EventFlags {
   force?: boolean;
   takeover?: boolean;
   pause?: number;
+  method?: string;
+  patch?: string;
   wait: boolean;
   timeout: number;
   json?: boolean;
@@ -44,12 +47,14 @@ function describe(e: EventView, indent = ''): string {
 }
 
 export const eventCommand = new Command('event')
-  .description('run a maintenance event through the controller: cp-partial, cp-full, failover, snapshot, kill, restart (live-patch: not implemented)')
+  .description('run a maintenance event through the controller: live-patch, cp-partial, cp-full, failover, snapshot, kill, restart')
   .argument('<kind>', 'cp-partial | cp-full | failover | snapshot | kill | restart | live-patch')
-  .option('--node <id>', 'node id, id prefix or client port (failover, snapshot, kill, restart)')
+  .option('--node <id>', 'node id, id prefix or client port (failover, snapshot, kill, restart; live-patch: where PATCH LOAD goes, default the first node)')
   .option('--group <id>', 'cp-partial/cp-full: only the group of this master (default: every group)')
   .addOption(new Option('--force', 'failover: CLUSTER FAILOVER FORCE').conflicts('takeover'))
   .option('--takeover', 'failover: CLUSTER FAILOVER TAKEOVER')
+  .addOption(new Option('--method <method>', 'live-patch: how the patch spreads').choices(['pull', 'push']))
+  .option('--patch <file>', 'live-patch: a signed bundle (kvnetlab patch sign | synth)')
   .option('--pause <ms>', 'cp-*: pause between groups (default: the controller\'s)', nonNegativeInt)
   .option('--dir <path>', 'run directory (controller.json, controller.token)', 'run/cluster')
   .option('--url <url>', 'controller URL (default: from <dir>/controller.json)')
@@ -61,7 +66,7 @@ export const eventCommand = new Command('event')
     const url = o.url ?? readControllerFile(o.dir)?.url;
     if (!url) throw new Error(`no controller URL: none in ${o.dir}/controller.json (start \`kvnetlab controller --dir ${o.dir}\`) and no --url`);
     const token = o.token ?? process.env[ENV_TOKEN] ?? readTokenFile(o.dir);
-    const body = { kind, node: o.node, group: o.group, force: o.force, takeover: o.takeover, pauseMs: o.pause };
+    const body = { kind, node: o.node, group: o.group, force: o.force, takeover: o.takeover, pauseMs: o.pause, method: o.method, patch: o.patch ? resolve(o.patch) : undefined };
     const posted = await api(`${url}/events`, 'POST', token, body);
     if (posted.status !== 202) {
       const e = posted.json.error ?? { code: String(posted.status), message: JSON.stringify(posted.json) };

@@ -36,6 +36,9 @@ export const nodeCommand = new Command('node')
   .option('--repl-backlog-size <size>', 'replication backlog, with units like 1mb or 64k', memoryValue, 1024 * 1024)
   .option('--repl-ping-replica-period <s>', 'seconds between PINGs to replicas', nonNegativeInt, 10)
   .option('--metrics-port <port>', 'serve Prometheus /metrics on this port (telemetry/METRICS.md)', portNumber)
+  .option('--code-version <tag>', 'code version of this node (INFO server kvnetlab_version; what a live patch targets)', 'v1')
+  .option('--patch-trust <pem>', 'ed25519 public key (PEM file) whose live patches this node applies; repeatable', (v: string, prev: string[]) => [...prev, v], [] as string[])
+  .option('--no-patch-support', 'no live patching: no ping extension, no PATCH messages (the paper\'s Baseline)')
   .option('--repl-timeout <s>', 'seconds without data before a replication link is dropped', nonNegativeInt, 60)
   .action(async (o) => {
     const config = defaultConfig({
@@ -51,6 +54,9 @@ export const nodeCommand = new Command('node')
       replBacklogSize: o.replBacklogSize,
       replPingReplicaPeriod: o.replPingReplicaPeriod,
       replTimeout: o.replTimeout,
+      codeVersion: o.codeVersion,
+      patchSupport: o.patchSupport,
+      patchTrust: o.patchTrust,
     });
     // A damaged snapshot throws here (SnapshotError): main.ts prints it and exits 1, nothing listens.
     const node = new KvNode(config, log);

@@ -9,6 +9,8 @@ import { readTokenFile } from './auth.js';
 import { EventLog } from './event-log.js';
 import { Runner, type EventService } from './runner.js';
 import { startController } from './start.js';
+import { generateKeyPairSync } from 'node:crypto';
+import { makeSyntheticPatch } from '../cluster/patch/synth.js';
 
 /** Rows kept in memory, as a store would receive them. */
 class MemorySink implements RowSink {
@@ -93,10 +95,43 @@ describe('controller API (fastify inject)', () => {
     expect(notJson.json().error.code).toBe('BAD_PARAMS');
   });
 
-  it('controller: live-patch is answered 501 NOT_IMPLEMENTED', async () => {
-    const r = await app.inject({ method: 'POST', url: '/events', headers: auth, payload: { kind: 'live-patch' } });
-    expect(r.statusCode).toBe(501);
-    expect(r.json().error.code).toBe('NOT_IMPLEMENTED');
+  it('controller: live-patch without a token is 401, with a bad method or no patch 400 BAD_PARAMS', async () => {
+    const bundle = join(dir, 'p.kvpb');
+    writeFileSync(bundle, makeSyntheticPatch({ size: 1000, version: 1, target: 'v1', privateKey: generateKeyPairSync('ed25519').privateKey }));
+    const noToken = await app.inject({ method: 'POST', url: '/events', payload: { kind: 'live-patch', method: 'push', patch: bundle } });
+    expect(noToken.statusCode).toBe(401);
+    const bad: unknown[] = [
+      { kind: 'live-patch' },
+      { kind: 'live-patch', method: 'push' },
+      { kind: 'live-patch', patch: bundle },
+      { kind: 'live-patch', method: 'broadcast', patch: bundle },
+      { kind: 'live-patch', method: 'pull', patch: '' },
+      { kind: 'live-patch', method: 'pull', patch: 'relative/p.kvpb' },
+      { kind: 'live-patch', method: 'pull', patch: join(dir, 'missing.kvpb') },
+      { kind: 'live-patch', method: 'pull', patch: join(dir, 'cluster.json') },
+    ];
+    for (const payload of bad) {
+      const r = await app.inject({ method: 'POST', url: '/events', headers: auth, payload: payload as object });
+      expect(r.statusCode, JSON.stringify(payload)).toBe(400);
+      expect(r.json().error.code).toBe('BAD_PARAMS');
+    }
+    const missing = await app.inject({ method: 'POST', url: '/events', headers: auth, payload: { kind: 'live-patch', method: 'pull', patch: join(dir, 'missing.kvpb') } });
+    expect(missing.json().error.message).toMatch(/ENOENT/);
+    const unknownNode = await app.inject({ method: 'POST', url: '/events', headers: auth, payload: { kind: 'live-patch', method: 'pull', patch: bundle, node: '22700' } });
+    expect(unknownNode.statusCode).toBe(404);
+  });
+
+  it('controller: an accepted live-patch whose node does not answer ends failed with its rows', async () => {
+    const bundle = join(dir, 'p.kvpb');
+    writeFileSync(bundle, makeSyntheticPatch({ size: 1000, version: 1, target: 'v1', privateKey: generateKeyPairSync('ed25519').privateKey }));
+    const r = await app.inject({ method: 'POST', url: '/events', headers: auth, payload: { kind: 'live-patch', method: 'push', patch: bundle } });
+    expect(r.statusCode).toBe(202);
+    expect(r.json().event).toMatchObject({ kind: 'live-patch', node: ID_A, detail: { method: 'push', patch_id: 'synthetic-v1', version: 1, bytes: 1000 } });
+    await runner.idle;
+    const ev = (await app.inject({ method: 'GET', url: `/events/${r.json().event.id}` })).json().event;
+    expect(ev.state).toBe('failed');
+    expect(ev.error.code).toBe('NODE_UNREACHABLE');
+    expect(sink.events.filter((e) => e.kind === 'live-patch').map((e) => e.status)).toEqual(['running', 'failed']);
   });
 
   it('controller: a node not in the state file is 404 UNKNOWN_NODE; no state file is 503 NO_CLUSTER', async () => {

@@ -65,10 +65,10 @@ export class EventLog {
   }
 
   /** Internal: state change of an event or phase, with its row. */
-  change(v: EventView, to: EventState): void {
+  change(v: EventView, to: EventState, atMs = Date.now()): void {
     v.state = transition(v.state, to, `${v.parentId ? 'phase' : 'event'} ${v.id} ${v.name}`, this.o.log);
-    if (to === 'running') v.startMs = Date.now();
-    if (isFinal(to)) v.endMs = Math.max(Date.now(), v.startMs + 1);
+    if (to === 'running') v.startMs = atMs;
+    if (isFinal(to)) v.endMs = Math.max(atMs, v.startMs + 1);
     if (to !== 'accepted') this.o.sink?.write('events', [toRow(this.o.runId, v)]);
     if (isFinal(to) && !v.parentId) this.o.counter?.inc({ kind: v.kind, status: to });
   }
@@ -118,6 +118,18 @@ export class Event {
       this.owner.change(v, 'failed');
       throw e;
     }
+  }
+
+  /**
+   * A phase whose times were measured elsewhere (a node's own timestamps: live patch
+   * `apply`): child row with exactly those start and end times.
+   */
+  recordedPhase(kind: string, node: string, label: string, startMs: number, endMs: number, ok: boolean, detail: Record<string, unknown>): EventView {
+    const v = newView(`${this.view.id}.${++this.phaseCount}`, this.view.id, kind, node, label ? `${kind} ${label}` : kind, detail);
+    this.view.phases.push(v);
+    this.owner.change(v, 'running', startMs);
+    this.owner.change(v, ok ? 'ok' : 'failed', endMs);
+    return v;
   }
 
   note(key: string, value: unknown): void {

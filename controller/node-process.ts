@@ -77,6 +77,21 @@ function argvOf(runDir: string, n: NodeEntry): string[] {
   return argv;
 }
 
+/** `argv` with `--code-version <v>` set (replaced, or appended). */
+export function withCodeVersion(argv: string[], v: string): string[] {
+  const out = [...argv];
+  const i = out.indexOf('--code-version');
+  if (i >= 0 && i + 1 < out.length) out[i + 1] = v;
+  else out.push('--code-version', v);
+  return out;
+}
+
+/** The next code version: the trailing number bumped (v1 -> v2, 1.0.9 -> 1.0.10), else `<v>-next`. */
+export function nextCodeVersion(v: string): string {
+  const m = /^(.*?)(\d+)$/.exec(v);
+  return m ? `${m[1]}${Number(m[2]) + 1}` : `${v}-next`;
+}
+
 /** Waits (bounded) for the process to be gone. */
 async function waitExit(n: NodeEntry, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -120,11 +135,14 @@ export async function shutdownNode(runDir: string, file: ClusterFile, n: NodeEnt
 }
 
 /** Starts the node again with its command line and dir, records the new PID in the state file, waits for PING. */
-export async function startNode(runDir: string, file: ClusterFile, n: NodeEntry, timeoutMs: number): Promise<number> {
+export async function startNode(runDir: string, file: ClusterFile, n: NodeEntry, timeoutMs: number, codeVersion?: string): Promise<number> {
   if (isAlive(n.pid, n.cmdlineMark)) throw new ControllerError('BAD_STATE', `node ${n.port} is already running (pid ${n.pid})`);
-  const argv = argvOf(runDir, n);
+  let argv = argvOf(runDir, n);
+  // Conventional patching restarts a node as "the new version": a kvnetlab node's
+  // --code-version (INFO server kvnetlab_version), kept for its later restarts.
+  if (codeVersion !== undefined) argv = n.argv = withCodeVersion(argv, codeVersion);
   const pid = spawnDetached(argv[0]!, argv.slice(1), n.dir, join(n.dir, 'node.log'));
-  setPid(runDir, n.port, pid);
+  setPid(runDir, n.port, pid, codeVersion !== undefined ? argv : undefined);
   n.pid = pid;
   await within(`node ${n.port} to answer PING after its restart`, timeoutMs, async () => {
     if (!isAlive(pid, n.cmdlineMark)) throw new GiveUp(`node ${n.port} exited right after its restart; see ${n.dir}/node.log`);
@@ -136,10 +154,14 @@ export async function startNode(runDir: string, file: ClusterFile, n: NodeEntry,
 }
 
 /** Read-modify-write of cluster.json: only this node's pid changes, every other field (proxies too) is kept. */
-function setPid(runDir: string, port: number, pid: number): void {
+function setPid(runDir: string, port: number, pid: number, argv?: string[]): void {
   const path = join(resolve(runDir), STATE_FILE);
-  const state = JSON.parse(readFileSync(path, 'utf8')) as { nodes: Array<{ port?: number; pid?: number; kind?: string }> };
-  for (const n of state.nodes) if (n.port === port && (n.kind === undefined || n.kind === 'node')) n.pid = pid;
+  const state = JSON.parse(readFileSync(path, 'utf8')) as { nodes: Array<{ port?: number; pid?: number; kind?: string; argv?: string[] }> };
+  for (const n of state.nodes) {
+    if (n.port !== port || (n.kind !== undefined && n.kind !== 'node')) continue;
+    n.pid = pid;
+    if (argv) n.argv = argv;
+  }
   writeFileSync(path, JSON.stringify(state, null, 2) + '\n');
 }
 

@@ -3,7 +3,8 @@ import { call, sleep } from '../cluster/launcher/admin.js';
 import type { ClusterFile, NodeEntry } from './cluster.js';
 import { ControllerError } from './errors.js';
 import type { Event } from './event-log.js';
-import { shutdownNode, snapshotPath, startNode } from './node-process.js';
+import { nextCodeVersion, shutdownNode, snapshotPath, startNode } from './node-process.js';
+import { info } from './node-roles.js';
 import { failover, probeReplica, syncCounters, waitClusterOk, waitDemoted, waitSynced } from './node-roles.js';
 
 /**
@@ -71,10 +72,14 @@ async function restartAndResync(ev: Event, runDir: string, file: ClusterFile, n:
   const before = await syncCounters(file, master);
   await ev.phase('restart', n.id, String(n.port), async (d) => {
     const snapshot = await snapshotPath(file, n);
+    // A kvnetlab node comes back as the next code version (redis-server has none).
+    const old = file.kind === 'kvnetlab' ? (await info(file, n, 'server')).kvnetlab_version : undefined;
+    const version = old ? nextCodeVersion(old) : undefined;
     await shutdownNode(runDir, file, n, !o.full, o.timeoutMs);
     if (o.full) rmSync(snapshot, { force: true });
-    d.pid = await startNode(runDir, file, n, o.timeoutMs);
+    d.pid = await startNode(runDir, file, n, o.timeoutMs, version);
     d.snapshot = o.full ? 'deleted' : 'kept';
+    if (version) Object.assign(d, { from_version: old, to_version: version });
   });
   await ev.phase('resync', n.id, String(n.port), async (d) => {
     const { offset } = await waitSynced(file, n, master, o.timeoutMs);

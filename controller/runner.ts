@@ -1,4 +1,7 @@
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+import { decodeBundle } from '../cluster/patch/bundle.js';
+import { livePatch } from './live-patch.js';
 import { callText } from '../cluster/launcher/admin.js';
 import { type ClusterFile, type NodeEntry, findNode, groupOf, groups, liveView, readCluster } from './cluster.js';
 import { ControllerError } from './errors.js';
@@ -7,7 +10,7 @@ import { killNode, shutdownNode, snapshotPath, startNode } from './node-process.
 import { failover, info, myself, waitDemoted, waitSynced, within } from './node-roles.js';
 import { type Group, rollingRestart } from './rolling-restart.js';
 
-/** Event kinds the API accepts; live-patch is answered NOT_IMPLEMENTED (another part of issue 6). */
+/** Event kinds the API accepts. */
 export const EVENT_KINDS = ['cp-partial', 'cp-full', 'failover', 'snapshot', 'kill', 'restart', 'live-patch'] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
@@ -19,6 +22,10 @@ export interface EventRequest {
   takeover?: boolean;
   /** Pause between groups of a rolling restart (default RunnerOptions.pauseMs). */
   pauseMs?: number;
+  /** live-patch: how the patch spreads over the bus. */
+  method?: 'pull' | 'push';
+  /** live-patch: absolute path of a signed bundle (cluster/patch/README.md). */
+  patch?: string;
 }
 
 export interface RunnerOptions {
@@ -59,7 +66,7 @@ export class Runner implements EventService {
   }
 
   async submit(req: EventRequest): Promise<EventView> {
-    if (req.kind === 'live-patch') throw new ControllerError('NOT_IMPLEMENTED', 'live-patch is not implemented by this controller yet (the live patching part of issue 6)');
+    if (req.kind === 'live-patch') return this.livePatch(req);
     const file = readCluster(this.o.runDir);
     const view = await liveView(file);
     let ev: Event;
@@ -85,6 +92,36 @@ export class Runner implements EventService {
       body = (e) => this.single(e, req, file, n);
     }
     const done = ev.run(body);
+    this.idle = Promise.all([this.idle, done]).then(() => undefined);
+    return ev.view;
+  }
+
+  /**
+   * live-patch: validated before it is accepted (method, a readable bundle, a kvnetlab
+   * cluster); holds no group, since nothing restarts (controller/live-patch.ts).
+   */
+  private livePatch(req: EventRequest): EventView {
+    if (req.method !== 'pull' && req.method !== 'push') throw new ControllerError('BAD_PARAMS', 'live-patch needs method pull or push');
+    if (!req.patch || !isAbsolute(req.patch)) throw new ControllerError('BAD_PARAMS', 'live-patch needs patch, the absolute path of a bundle file');
+    let bundle: Buffer;
+    try {
+      bundle = readFileSync(req.patch);
+    } catch (e) {
+      throw new ControllerError('BAD_PARAMS', `patch file ${req.patch}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    let manifest;
+    try {
+      manifest = decodeBundle(bundle).manifest;
+    } catch (e) {
+      throw new ControllerError('BAD_PARAMS', `patch file ${req.patch} is not a patch bundle: ${(e as Error).message}`);
+    }
+    const file = readCluster(this.o.runDir);
+    if (file.kind !== 'kvnetlab') throw new ControllerError('BAD_STATE', 'live-patch needs kvnetlab nodes (this cluster runs redis-server)');
+    const origin = req.node ? findNode(file, req.node) : file.nodes[0];
+    if (!origin) throw new ControllerError('NO_CLUSTER', 'the cluster state file lists no node');
+    const plan = { method: req.method, bundle, id: manifest.id, version: manifest.version, origin };
+    const ev = this.events.accept('live-patch', origin.id, { method: req.method, patch_id: manifest.id, version: manifest.version, bytes: bundle.length, patch: req.patch }, []);
+    const done = ev.run((e) => livePatch(e, file, plan, this.o.timeoutMs));
     this.idle = Promise.all([this.idle, done]).then(() => undefined);
     return ev.view;
   }

@@ -1,4 +1,4 @@
-import { UNFRAMED_TYPE } from '../cluster/bus/constants.js';
+import { KV_BUS_TYPES, UNFRAMED_TYPE } from '../cluster/bus/constants.js';
 
 /**
  * The names the proxy writes into TrafficRow.msg_type and the `msg_type` metric label.
@@ -22,9 +22,12 @@ const BUS_MSG_NAMES: readonly string[] = [
 
 export const UNKNOWN_MSG_TYPE = 'unknown';
 
+/** kvnetlab's live patch types keep the bus table's names (`patch-request`, `patch`). */
+const KV_NAMES = new Map<number, string>(KV_BUS_TYPES.map((t) => [t.code, t.name]));
+
 export function busMsgName(code: number): string {
   if (code === UNFRAMED_TYPE) return UNKNOWN_MSG_TYPE;
-  return BUS_MSG_NAMES[code] ?? String(code);
+  return BUS_MSG_NAMES[code] ?? KV_NAMES.get(code) ?? String(code);
 }
 
 /** Which listener a connection came in on. */

@@ -29,12 +29,13 @@ describe('kvnetlab event', () => {
     expect(r.stdout).toMatch(/^kill ok \d+ ms/);
   });
 
-  it('event: refusals print the code and exit 1 (bad kind, wrong token, unknown node, live-patch)', async () => {
+  it('event: refusals print the code and exit 1 (bad kind, wrong token, unknown node, live-patch without a bundle)', async () => {
     const cases: Array<[string[], RegExp]> = [
       [['event', 'reboot', '--node', '22797'], /BAD_PARAMS \(HTTP 400\)/],
       [['event', 'kill', '--node', '22797', '--token', 'nope'], /UNAUTHORIZED \(HTTP 401\)/],
       [['event', 'snapshot', '--node', '22700'], /UNKNOWN_NODE \(HTTP 404\)/],
-      [['event', 'live-patch'], /NOT_IMPLEMENTED \(HTTP 501\)/],
+      [['event', 'live-patch'], /BAD_PARAMS \(HTTP 400\)/],
+      [['event', 'live-patch', '--method', 'push', '--patch', 'no-such.kvpb'], /BAD_PARAMS \(HTTP 400\).*ENOENT/],
     ];
     for (const [args, want] of cases) {
       const r = await runCli([...args, '--dir', dir]);

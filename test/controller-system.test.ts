@@ -220,6 +220,11 @@ describe('controller against kvnetlab nodes (3P-1R)', () => {
     }
     expect((await roleOf(22735)).role).toBe('master');
     expect((await roleOf(22732)).role).toBe('replica');
+    // Conventional patching restarts each node as the new version (INFO server).
+    const version = async (port: number) => fields(await callText(HOST, port, ['INFO', 'server'])).kvnetlab_version;
+    for (const port of [22731, 22734, 22732, 22735]) expect(await version(port), String(port)).toBe('v2');
+    expect(await version(22733)).toBe('v1');
+    expect(full.phases.find((p) => p.kind === 'restart')!.detail).toMatchObject({ from_version: 'v1', to_version: 'v2' });
     // Data survived both: every key written before reads back through the cluster.
     const client = new Cluster(r!.cluster.seeds);
     try {

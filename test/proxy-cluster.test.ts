@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive } from '../cluster/launcher/processes.js';
 import type { TrafficRow } from '../telemetry/rows.js';
 import { startCluster, type TestCluster } from './support/local-cluster.js';
+import { PATCH_EXT_LEN } from '../cluster/bus/patch-messages.js';
 import { readProxyRows, sumBy } from './support/proxy-rows.js';
 import { type SocketSample, sampleSockets } from './support/socket-bytes.js';
 
@@ -62,11 +63,11 @@ describe('proxy in front of a 3P-1R kvnetlab cluster', () => {
     await checkByteExact(cluster);
   }, 60_000);
 
-  it('proxy: idle bus bytes appear per message type, PING/PONG of 6 nodes at 2568 bytes (2464 with 2 gossip entries)', async () => {
+  it('proxy: idle bus bytes appear per message type, PING/PONG of 6 nodes at 2568 bytes (2464 with 2 gossip entries) plus the 16-byte patch extension', async () => {
     const from = Date.now();
     await sleep(IDLE_WINDOW_MS + 300);
     const rows = readProxyRows(cluster.state).filter((r) => r.channel === 'bus' && r.ts_ms >= from && r.ts_ms < from + IDLE_WINDOW_MS);
-    checkIdleBus(rows, cluster);
+    checkIdleBus(rows, cluster, PATCH_EXT_LEN);
   }, 30_000);
 
   it('proxy: kill -9 of a node mid-stream closes the client and the proxy still flushes its counts', async () => {
@@ -157,8 +158,11 @@ async function checkByteExact(cluster: TestCluster): Promise<void> {
  */
 const IDLE_WINDOW_MS = 8000;
 
-/** Shared by the kvnetlab and redis-server idle checks. */
-function checkIdleBus(rows: TrafficRow[], c: TestCluster): void {
+/**
+ * Shared by the kvnetlab and redis-server idle checks; `ext` is what ping extensions add
+ * to every PING/PONG (kvnetlab's live patch advert, cluster/bus/patch-messages.ts; 0 for Redis).
+ */
+function checkIdleBus(rows: TrafficRow[], c: TestCluster, ext = 0): void {
   const types = new Set(rows.map((r) => r.msg_type));
   expect([...types].sort()).toEqual(['PING', 'PONG']);
   const ids = new Set(c.state.nodes.map((n) => n.id));
@@ -169,9 +173,9 @@ function checkIdleBus(rows: TrafficRow[], c: TestCluster): void {
   }
   const single = rows.filter((r) => r.messages === 1);
   expect(single.length).toBeGreaterThan(20);
-  for (const r of single) expect([2464, 2568]).toContain(r.bytes);
-  for (const r of rows) expect((r.bytes - 2256 * r.messages) % 104).toBe(0);
-  expect(single.filter((r) => r.bytes === 2568).length / single.length).toBeGreaterThan(0.5);
+  for (const r of single) expect([2464 + ext, 2568 + ext]).toContain(r.bytes);
+  for (const r of rows) expect((r.bytes - (2256 + ext) * r.messages) % 104).toBe(0);
+  expect(single.filter((r) => r.bytes === 2568 + ext).length / single.length).toBeGreaterThan(0.5);
 }
 
 describe('proxy in front of a 3P-1R redis-server cluster', () => {

@@ -32,6 +32,7 @@ describe('bus constants', () => {
     expect(busTypeName(BusType.FAILOVER_AUTH_REQUEST)).toBe('auth-req');
     expect(busTypeName(BusType.PUBLISHSHARD)).toBe('publishshard');
     expect(busTypeName(42)).toBe('type-42');
+    expect(busTypeName(12)).toBe('patch');
     expect(busTypeName(UNFRAMED_TYPE)).toBe('unframed');
     expect(busTypeLayout(BusType.MEET)).toBe('ping');
     expect(busTypeLayout(11)).toBeUndefined();

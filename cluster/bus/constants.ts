@@ -122,6 +122,13 @@ export const PingExtType = {
 export const FORGOTTEN_NODE_EXT_DATA_LEN = 48;
 /** clusterMsgPingExtShardId: shard_id[40], padded to 40 (already aligned). */
 export const SHARD_ID_EXT_DATA_LEN = 40;
+/**
+ * kvnetlab's patch extension (cluster/bus/patch-messages.ts): patch version u32 + patch
+ * bitmap u32. The type is far from Redis' own sequence (0..3 in 7.2) so a future Redis
+ * type cannot collide; 7.0 ignores it (with a warning log, so it goes to patch peers only).
+ */
+export const PATCH_EXT_TYPE = 0x4b50;
+export const PATCH_EXT_DATA_LEN = 8;
 
 /** clusterMsgDataFail: nodename[40]. */
 export const FAIL_DATA_LEN = 40;
@@ -169,10 +176,23 @@ export const BusType = {
   PUBLISHSHARD: 10,
 } as const;
 
+/**
+ * kvnetlab's own types, for live patching (cluster/patch). Redis 7.0 knows codes 0..10
+ * (CLUSTERMSG_TYPE_COUNT = 11): it takes any other code as "well formed" but logs
+ * "Received unknown packet type" for each, so these go only to peers that advertised
+ * patch support in their ping extension. Layout: cluster/bus/patch-messages.ts.
+ */
+export const KV_BUS_TYPES = [
+  { code: 11, name: 'patch-request' },
+  { code: 12, name: 'patch' },
+] as const;
+export const KvBusType = { PATCH_REQUEST: 11, PATCH: 12 } as const;
+
 /** Pseudo type the scanner reports for bytes it could not frame (after a bad header). */
 export const UNFRAMED_TYPE = -1;
 
 const byCode = new Map<number, (typeof BUS_TYPES)[number]>(BUS_TYPES.map((t) => [t.code, t]));
+const kvByCode = new Map<number, string>(KV_BUS_TYPES.map((t) => [t.code, t.name]));
 
 /** The layout of a known type code, undefined for codes 7.0 does not know. */
 export function busTypeLayout(code: number): BodyLayout | undefined {
@@ -182,7 +202,7 @@ export function busTypeLayout(code: number): BodyLayout | undefined {
 /** Redis' name for a type ("ping", "auth-req", ...), `type-<code>` if unknown. */
 export function busTypeName(code: number): string {
   if (code === UNFRAMED_TYPE) return 'unframed';
-  return byCode.get(code)?.name ?? `type-${code}`;
+  return byCode.get(code)?.name ?? kvByCode.get(code) ?? `type-${code}`;
 }
 
 /** CLUSTER_NODE_* (cluster.h), in header and gossip `flags`. */

@@ -7,6 +7,7 @@ import { persistenceCommands } from './persistence.js';
 import { serverCommands } from './server.js';
 import { stringCommands } from './strings.js';
 import { zsetCommands } from './zsets.js';
+import { patchCommands } from './patch.js';
 import { replicationCommands } from '../replication/commands.js';
 
 /** Every command family of a node; the registry is built from this list. */
@@ -20,4 +21,5 @@ export const ALL_COMMAND_FAMILIES: ReadonlyArray<ReadonlyArray<CommandSpec>> = [
   keyCommands,
   replicationCommands,
   persistenceCommands,
+  patchCommands,
 ];

@@ -1,6 +1,8 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { GiveUp, call, callText, fields, waitFor } from './admin.js';
+import { ensureKeyPair } from '../patch/keys.js';
+import { DEFAULT_CODE_VERSION } from '../node/config.js';
 import { isAlive, kvnetlabCli, spawnDetached, stopProcess } from './processes.js';
 import { nodePortOf, spawnProxy } from './proxies.js';
 import { type LocalClusterState, readState, writeState } from './state-file.js';
@@ -34,6 +36,14 @@ export interface UpOptions {
   /** Progress lines (the CLI prints them; tests collect them). */
   progress: (line: string) => void;
   timeoutMs: number;
+  /**
+   * Live patching on kvnetlab nodes (default true): up keeps an ed25519 key pair in
+   * <dir>/patch-key.pem (0600) and patch-key.pub.pem and passes --patch-trust to every
+   * node; false passes --no-patch-support (the paper's Baseline run).
+   */
+  patchSupport?: boolean;
+  /** --code-version of every kvnetlab node (default v1). */
+  codeVersion?: string;
 }
 
 export class UpError extends Error {
@@ -78,6 +88,8 @@ export async function up(o: UpOptions): Promise<LocalClusterState> {
   const total = o.primaries * (1 + o.replicas);
   const withProxy = o.proxy ?? true;
   const ports = Array.from({ length: total }, (_, i) => o.basePort + i);
+  const patchSupport = o.patchSupport ?? true;
+  const patchArgs = o.redis ? [] : patchSupport ? ['--patch-trust', ensureKeyPair(dir).publicFile] : ['--no-patch-support'];
   const started: LocalClusterState['nodes'] = [];
   const proxies: LocalClusterState['proxies'] = [];
   const startedAt = new Date().toISOString();
@@ -132,6 +144,7 @@ export async function up(o: UpOptions): Promise<LocalClusterState> {
           '--node-timeout', String(o.nodeTimeout), '--host', bind, '--announce-host', o.host,
           '--announce-port', String(port), '--announce-bus-port', String(busPort),
           ...(o.nodeMetricsBasePort === undefined ? [] : ['--metrics-port', String(o.nodeMetricsBasePort + i)]),
+          '--code-version', o.codeVersion ?? DEFAULT_CODE_VERSION, ...patchArgs,
         ];
       }
       const pid = spawnDetached(argv[0]!, argv.slice(1), nodeDir, join(nodeDir, 'node.log'));

@@ -33,7 +33,16 @@ export interface NodeConfig {
   replPingReplicaPeriod: number;
   /** repl-timeout, seconds (default 60). */
   replTimeout: number;
+  /** --code-version: this node's code version (INFO server kvnetlab_version), what a patch targets. */
+  codeVersion: string;
+  /** Live patching (cluster/patch) on: the ping extension, PATCH / PATCH_REQUEST, PATCH LOAD. */
+  patchSupport: boolean;
+  /** --patch-trust: PEM files of the ed25519 public keys whose patches this node applies. */
+  patchTrust: string[];
 }
+
+/** The code version a node runs when none is given. */
+export const DEFAULT_CODE_VERSION = 'v1';
 
 export function defaultConfig(partial: Partial<NodeConfig> & { port: number }): NodeConfig {
   const port = partial.port;
@@ -55,6 +64,9 @@ export function defaultConfig(partial: Partial<NodeConfig> & { port: number }): 
     replBacklogSize: partial.replBacklogSize ?? 1024 * 1024,
     replPingReplicaPeriod: partial.replPingReplicaPeriod ?? 10,
     replTimeout: partial.replTimeout ?? 60,
+    codeVersion: partial.codeVersion ?? DEFAULT_CODE_VERSION,
+    patchSupport: partial.patchSupport ?? true,
+    patchTrust: partial.patchTrust ?? [],
   };
 }
 

@@ -18,11 +18,13 @@ export interface InfoSources {
   repl: { inputBytes: number; outputBytes: number; feeds: { counters: { syncFull: number; syncPartialOk: number; syncPartialErr: number } } };
   /** INFO persistence lines (cluster/persistence/saver.ts). */
   persistence?: () => string[];
+  /** INFO patches lines (cluster/patch/info.ts). */
+  patches?: () => string[];
 }
 
 /** Redis' section order (server.c genRedisInfoString) and its "default" set. */
 const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'errorstats', 'cluster', 'keyspace'];
-const ALL_SECTIONS = [...DEFAULT_SECTIONS.slice(0, 7), 'modules', 'commandstats', 'errorstats', 'cluster', 'keyspace'];
+const ALL_SECTIONS = [...DEFAULT_SECTIONS.slice(0, 7), 'modules', 'commandstats', 'errorstats', 'cluster', 'keyspace', 'patches'];
 
 const SECTIONS: Record<string, (s: InfoSources) => string[]> = {
   server: (s) => {
@@ -48,6 +50,7 @@ const SECTIONS: Record<string, (s: InfoSources) => string[]> = {
       `executable:${process.argv[1] ?? ''}`,
       'config_file:',
       'kvnetlab_node:1',
+      `kvnetlab_version:${s.config.codeVersion}`,
     ];
   },
   clients: (s) => [
@@ -102,6 +105,7 @@ const SECTIONS: Record<string, (s: InfoSources) => string[]> = {
   errorstats: (s) => [...s.stats.errors].map(([prefix, n]) => `errorstat_${prefix}:count=${n}`),
   cluster: () => ['cluster_enabled:1'],
   keyspace: (s) => (s.keys > 0 ? [`db0:keys=${s.keys},expires=${s.expires},avg_ttl=0`] : []),
+  patches: (s) => s.patches?.() ?? ['patch_support:0'],
 };
 
 const TITLES: Record<string, string> = {
@@ -117,6 +121,7 @@ const TITLES: Record<string, string> = {
   errorstats: 'Errorstats',
   cluster: 'Cluster',
   keyspace: 'Keyspace',
+  patches: 'Patches',
 };
 
 /** INFO [section ...]: `default`, `all`, `everything` or named sections, CRLF-separated like Redis. */

@@ -23,6 +23,11 @@ import { Saver } from '../persistence/saver.js';
 import { closeServer, connectTcp, listenTcp } from './listen.js';
 import { Replication } from '../replication/replication.js';
 import { replicationInfo } from '../replication/info.js';
+import { PatchManager } from '../patch/manager.js';
+import { StageTable } from '../patch/stages.js';
+import { loadTrustedKeys } from '../patch/keys.js';
+import { patchInfo } from '../patch/info.js';
+import { BUS_HEADER_LEN, KvBusType } from '../bus/constants.js';
 
 export type Logger = (line: string) => void;
 
@@ -43,6 +48,10 @@ export class KvNode implements NodeServices {
   readonly cluster: ClusterState;
   readonly bus: BusEngine;
   readonly replication: Replication;
+  /** Stages a live patch may replace besides commands (cluster/patch/stages.ts). */
+  readonly stages = new StageTable();
+  /** Live patching; undefined with --no-patch-support (the paper's Baseline). */
+  readonly patches: PatchManager | undefined;
   private readonly dispatcher: Dispatcher;
   private readonly migrator: Migrator;
   private readonly connections = new Map<number, { client: ClientState; stream: Duplex }>();
@@ -84,7 +93,37 @@ export class KvNode implements NodeServices {
       resumeWrites: () => this.replication.resumeWrites(),
       log,
       now: () => Date.now(),
+      pingExts: (peer) => this.patches?.pingExts(peer) ?? [],
+      onPingExts: (sender, exts) => this.patches?.onPing(sender, exts),
     });
+    if (config.patchSupport) {
+      this.patches = new PatchManager({
+        trust: loadTrustedKeys(config.patchTrust),
+        codeVersion: config.codeVersion,
+        target: {
+          registry: this.registry,
+          stages: this.stages,
+          lookup: (name) => this.registry.lookup(name),
+          stage: (name) => this.stages.get(name),
+          hasStage: (name) => this.stages.has(name),
+        },
+        bus: {
+          patchPeers: () => this.bus.linkedPeers().filter((n) => this.patches!.supports(n)),
+          send: (peer, type, data) => this.bus.sendRaw(peer, type, data),
+        },
+        log,
+        now: () => Date.now(),
+      });
+      this.bus.onOtherMessage = (_link, msg, sender) => {
+        const t = msg.header.type;
+        if (!sender || msg.body.kind !== 'raw' || (t !== KvBusType.PATCH && t !== KvBusType.PATCH_REQUEST)) return;
+        try {
+          this.patches!.onMessage(sender.name, t, msg.body.data, msg.body.data.length + BUS_HEADER_LEN);
+        } catch (e) {
+          log(`bus: ignoring ${t === KvBusType.PATCH ? 'patch' : 'patch-request'} from ${sender.name.slice(0, 12)}: ${(e as Error).message}`);
+        }
+      };
+    }
     this.migrator = new Migrator(this.db, () => this.now());
     this.masterClient = this.newClient('master', 'master');
     this.replication = new Replication({
@@ -241,6 +280,7 @@ export class KvNode implements NodeServices {
       replication: () => replicationInfo(this.replication, this.cluster, this.now()),
       repl: this.replication,
       persistence: () => this.saver.info(),
+      patches: () => patchInfo(this.patches, this.config.codeVersion),
     });
   }
 

@@ -6,6 +6,8 @@ import type { NodeConfig } from './config.js';
 import type { NodeStats } from './stats.js';
 import type { ReplicationCommands } from '../replication/commands.js';
 import type { Saver } from '../persistence/saver.js';
+import type { LoadMethod } from '../patch/manager.js';
+import type { PatchRecord } from '../patch/record.js';
 
 /** MIGRATE's arguments once parsed (cluster.c migrateCommand). */
 export interface MigrateRequest {
@@ -42,6 +44,8 @@ export interface NodeServices {
   readonly replication?: ReplicationCommands;
   /** SAVE, BGSAVE, LASTSAVE and INFO persistence (cluster/persistence/saver.ts). */
   readonly saver: Saver;
+  /** PATCH LOAD / LIST (cluster/patch); absent when the node runs with --no-patch-support. */
+  readonly patches?: { register(bundle: Buffer, method: LoadMethod): Promise<PatchRecord>; list(): PatchRecord[] };
   /**
    * SHUTDOWN: save when `save` says so (undefined: when snapshots are on, like Redis
    * with save points), stop, end the process. Resolves with an error text only when

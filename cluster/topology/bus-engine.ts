@@ -8,8 +8,8 @@ import { gossipEntry, pickGossip } from './gossip.js';
 import type { FailoverSettings } from './failover.js';
 import { FailoverHooks } from './failover-hooks.js';
 import { slotBitmapGet } from '../bus/slot-bitmap.js';
-import { BusType as MSG, busTypeName as messageTypeName } from '../bus/constants.js';
-import type { BusHeader, BusMessage, GossipEntry } from '../bus/message.js';
+import { BUS_HEADER_LEN, BusType as MSG, busTypeName as messageTypeName } from '../bus/constants.js';
+import type { BusHeader, BusMessage, GossipEntry, PingExt } from '../bus/message.js';
 
 /** What the bus engine needs from its node (STYLE.md 9). */
 export interface BusEngineDeps {
@@ -30,6 +30,13 @@ export interface BusEngineDeps {
   resumeWrites(): void;
   log(line: string): void;
   now(): number;
+  /**
+   * Extensions for a PING/PONG/MEET to `peer` (undefined: an inbound link not yet
+   * identified). Live patching's advert (cluster/patch/manager.ts); none if absent.
+   */
+  pingExts?(peer: string | undefined): PingExt[];
+  /** The extensions of a PING/PONG/MEET from a known sender. */
+  onPingExts?(sender: string, exts: PingExt[]): void;
 }
 
 export interface BusSettings extends FailoverSettings {
@@ -172,7 +179,28 @@ export class BusEngine {
     // cluster.c `if (!link->inbound && type == CLUSTERMSG_TYPE_PING)`.
     if (!link.inbound && link.node && type === MSG.PING) link.node.pingSent = this.deps.now();
     const gossip: GossipEntry[] = pickGossip(state, (n) => this.links.has(n)).map(gossipEntry);
-    this.send(link, { header: this.header(type), body: { kind: 'ping', gossip, exts: [] } });
+    const exts = this.deps.pingExts?.(link.node && !inHandshake(link.node) ? link.node.name : undefined) ?? [];
+    this.send(link, { header: this.header(type), body: { kind: 'ping', gossip, exts } });
+  }
+
+  /**
+   * A frame of a type Redis 7.0 does not know (live patching's PATCH / PATCH_REQUEST)
+   * with `data` after the header, over our link to `peerName`. Returns the frame's
+   * length, 0 when there is no usable link.
+   */
+  sendRaw(peerName: string, type: number, data: Buffer): number {
+    const node = this.deps.state.lookup(peerName);
+    const link = node ? this.links.get(node) : undefined;
+    if (!node || !link || link.isClosed || inHandshake(node)) return 0;
+    this.send(link, { header: this.header(type), body: { kind: 'raw', count: 0, extensions: 0, data } });
+    return BUS_HEADER_LEN + data.length;
+  }
+
+  /** Names of the nodes we hold an outbound link to (handshakes excluded). */
+  linkedPeers(): string[] {
+    const out: string[] = [];
+    for (const [node, link] of this.links) if (node !== this.deps.state.myself && !inHandshake(node) && !link.isClosed) out.push(node.name);
+    return out;
   }
 
   /** clusterBroadcastMessage: every node we hold a link to, handshakes excluded. */
@@ -393,6 +421,8 @@ export class BusEngine {
         }
       }
       if (sender) sender.flags = (sender.flags & ~F.NOFAILOVER) | (h.flags & F.NOFAILOVER);
+      // cluster.c processes ping extensions of a known sender only (clusterProcessPingExt).
+      if (sender && !inHandshake(sender) && msg.body.kind === 'ping') this.deps.onPingExts?.(sender.name, msg.body.exts);
       if (sender && h.type === MSG.PING && !inHandshake(sender)) this.updateAddress(sender, h);
 
       if (!link.inbound && link.node && h.type === MSG.PONG) {

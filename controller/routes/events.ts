@@ -22,8 +22,11 @@ export const postEventSchema = {
       force: { type: 'boolean' },
       takeover: { type: 'boolean' },
       pauseMs: { type: 'integer', minimum: 0, maximum: 3_600_000 },
+      method: { type: 'string', enum: ['pull', 'push'] },
+      patch: { type: 'string', minLength: 1, maxLength: 4096 },
     },
     allOf: [
+      { if: { properties: { kind: { const: 'live-patch' } } }, then: { required: ['method', 'patch'] } },
       { if: { properties: { kind: { enum: NEEDS_NODE } } }, then: { required: ['node'] } },
       { if: { required: ['force', 'takeover'], properties: { force: { const: true }, takeover: { const: true } } }, then: false },
     ],

@@ -1,0 +1,117 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { ALL_COMMAND_FAMILIES } from '../commands/index.js';
+import { CommandRegistry } from '../commands/registry.js';
+import { KvBusType } from '../bus/constants.js';
+import { trustedKey } from './keys.js';
+import { PatchManager, REREQUEST_MS } from './manager.js';
+import { signBundle } from './sign.js';
+import { StageTable } from './stages.js';
+import { makeSyntheticPatch } from './synth.js';
+
+const keys = generateKeyPairSync('ed25519');
+const trust = [trustedKey(keys.publicKey.export({ type: 'spki', format: 'pem' }))];
+
+interface Sent { from: string; to: string; type: number; data: Buffer }
+
+/** Managers joined by a fake bus that queues frames; `deliver()` hands them over. */
+function mesh(names: string[]) {
+  let clock = 1_000_000;
+  const queue: Sent[] = [];
+  const log: Sent[] = [];
+  const managers = new Map<string, PatchManager>();
+  for (const name of names) {
+    const registry = new CommandRegistry(ALL_COMMAND_FAMILIES);
+    const stages = new StageTable();
+    managers.set(name, new PatchManager({
+      trust, codeVersion: 'v1',
+      target: { registry, stages, lookup: (n) => registry.lookup(n), stage: (n) => stages.get(n), hasStage: (n) => stages.has(n) },
+      bus: {
+        patchPeers: () => names.filter((n) => n !== name && managers.get(name)!.supports(n)),
+        send: (to, type, data) => {
+          const s = { from: name, to, type, data };
+          queue.push(s);
+          log.push(s);
+          return 2256 + data.length;
+        },
+      },
+      log: () => undefined,
+      now: () => clock,
+    }));
+  }
+  const m = (n: string) => managers.get(n)!;
+  return {
+    m, log,
+    tick: (ms: number) => void (clock += ms),
+    /** Every node sends one ping to every other (the ping extension of each). */
+    gossip: () => {
+      for (const a of names) for (const b of names) if (a !== b) m(b).onPing(a, m(a).pingExts(b));
+    },
+    deliver: async () => {
+      while (queue.length) {
+        const s = queue.shift()!;
+        m(s.to).onMessage(s.from, s.type, s.data, 2256 + s.data.length);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    },
+  };
+}
+
+describe('patch manager', () => {
+  it('patch: pull spreads a patch through PATCH_REQUEST/PATCH once peers see the advert', async () => {
+    const net = mesh(['a', 'b', 'c']);
+    net.gossip(); // everyone learns everyone has patch support
+    const bundle = makeSyntheticPatch({ size: 2000, version: 1, target: 'v1', privateKey: keys.privateKey });
+    expect((await net.m('a').register(bundle, 'pull')).state).toBe('applied');
+    expect(net.log.length).toBe(0); // pull sends nothing by itself
+    net.gossip();
+    await net.deliver();
+    for (const n of ['b', 'c']) expect(net.m(n).get(1)).toMatchObject({ state: 'applied', via: 'bus', from: 'a' });
+    expect(net.log.filter((s) => s.type === KvBusType.PATCH_REQUEST).length).toBe(2);
+    expect(net.log.filter((s) => s.type === KvBusType.PATCH).length).toBe(2);
+    expect(net.m('b').advert()).toEqual({ version: 1, bitmap: 1 });
+  });
+
+  it('patch: an unanswered request is sent again only after 5 s', async () => {
+    const net = mesh(['a', 'b']);
+    net.gossip();
+    await net.m('a').register(makeSyntheticPatch({ size: 1000, version: 4, target: 'v1', privateKey: keys.privateKey }), 'pull');
+    const requests = () => net.log.filter((s) => s.type === KvBusType.PATCH_REQUEST).length;
+    net.gossip(); // b asks; the request is lost (never delivered)
+    expect(requests()).toBe(1);
+    net.tick(REREQUEST_MS - 1);
+    net.gossip();
+    expect(requests()).toBe(1);
+    net.tick(1);
+    net.gossip();
+    expect(requests()).toBe(2);
+  });
+
+  it('patch: push sends the bundle to every patch peer at once and every node records it', async () => {
+    const net = mesh(['a', 'b', 'c']);
+    net.gossip();
+    const bundle = signBundle({ id: 'p', version: 2, target: 'v1' }, 'export default () => ({})', keys.privateKey);
+    await net.m('b').register(bundle, 'push');
+    expect(net.log.map((s) => `${s.from}>${s.to}:${s.type}`).sort()).toEqual(['b>a:12', 'b>c:12']);
+    await net.deliver();
+    expect(net.m('b').get(2)).toMatchObject({ state: 'applied', via: 'push' });
+    for (const n of ['a', 'c']) expect(net.m(n).get(2)?.receivedMs).toBeGreaterThan(0);
+  });
+
+  it('patch: a refused patch is refused on every node, never asked for again, and peers without the extension get none', async () => {
+    const net = mesh(['a', 'b']);
+    net.gossip();
+    const other = generateKeyPairSync('ed25519');
+    await net.m('a').register(signBundle({ id: 'evil', version: 3, target: 'v1' }, 'export default () => ({})', other.privateKey), 'push');
+    await net.deliver();
+    for (const n of ['a', 'b']) {
+      expect(net.m(n).get(3)).toMatchObject({ state: 'refused', refusal: { code: 'UNTRUSTED_KEY' } });
+      expect(net.m(n).lastRefusal).toBe('UNTRUSTED_KEY');
+      expect(net.m(n).appliedCount).toBe(0);
+    }
+    // A redis-server peer: its pings carry no extension, so it stops getting ours.
+    net.m('a').onPing('redis', []);
+    expect(net.m('a').pingExts('redis')).toEqual([]);
+    expect(net.m('a').pingExts('b')).toHaveLength(1);
+  });
+});
