@@ -6,6 +6,12 @@
  */
 
 export const SCHEMA_VERSION = 39;
+/**
+ * The ClickHouse plugin version docker-compose.yml installs. Queries carry it: the plugin
+ * treats a query without a pluginVersion >= 4 as a v3 query and migrates it
+ * (src/data/migration.ts), which these already are not.
+ */
+export const CLICKHOUSE_PLUGIN_VERSION = '4.23.5';
 export const CLICKHOUSE = { type: 'grafana-clickhouse-datasource', uid: 'kvnetlab-clickhouse' } as const;
 export const PROMETHEUS = { type: 'prometheus', uid: 'kvnetlab-prometheus' } as const;
 export type Datasource = typeof CLICKHOUSE | typeof PROMETHEUS;
@@ -68,7 +74,7 @@ function target(p: PanelSpec, ds: Datasource): Json {
   // Plugin v4 query model: editorType sql, rawSql; format 0 = time series (long frames are
   // turned wide, one series per string column value), 1 = table (sqlutil.FormatQueryOption).
   const series = p.kind === 'timeseries';
-  return { refId: 'A', datasource: ds, editorType: 'sql', rawSql: p.sql, format: series ? 0 : 1, queryType: series ? 'timeseries' : 'table' };
+  return { refId: 'A', datasource: ds, pluginVersion: CLICKHOUSE_PLUGIN_VERSION, editorType: 'sql', rawSql: p.sql, format: series ? 0 : 1, queryType: series ? 'timeseries' : 'table' };
 }
 
 function fieldConfig(p: PanelSpec): Json {
@@ -104,7 +110,7 @@ function variable(v: VariableSpec): Json {
 
 function annotation(a: AnnotationSpec): Json {
   // Columns time, timeEnd, text, tags: a region from start to end on every panel.
-  return { name: a.name, enable: true, hide: false, iconColor: a.color, datasource: CLICKHOUSE, target: { refId: 'Anno', datasource: CLICKHOUSE, editorType: 'sql', rawSql: a.sql, format: 1, queryType: 'table' } };
+  return { name: a.name, enable: true, hide: false, iconColor: a.color, datasource: CLICKHOUSE, target: { refId: 'Anno', datasource: CLICKHOUSE, pluginVersion: CLICKHOUSE_PLUGIN_VERSION, editorType: 'sql', rawSql: a.sql, format: 1, queryType: 'table' } };
 }
 
 /** The dashboard JSON Grafana provisions. Panels flow left to right, 24 columns a row. */

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DASHBOARDS } from '../dashboards/dashboards.js';
+import { CLICKHOUSE_PLUGIN_VERSION } from '../dashboards/grafana.js';
 import { projectRoot, schemaSql, staleFiles } from '../dashboards/generate.js';
 import { validateDashboard } from '../dashboards/validate.js';
 import { TABLES } from '../telemetry/schema.js';
@@ -44,7 +45,7 @@ describe('docker compose stack (static checks)', () => {
     expect(ch.volumes!.some((v) => v.includes('dashboards/clickhouse/initdb') && v.includes('/docker-entrypoint-initdb.d'))).toBe(true);
     const g = services.grafana!;
     expect(g.image).toMatch(/^grafana\/grafana:\d+\.\d+\.\d+$/);
-    expect(g.environment!.GF_PLUGINS_PREINSTALL_SYNC).toMatch(/^grafana-clickhouse-datasource@\d+\.\d+\.\d+$/);
+    expect(g.environment!.GF_PLUGINS_PREINSTALL_SYNC).toBe(`grafana-clickhouse-datasource@${CLICKHOUSE_PLUGIN_VERSION}`);
     expect(g.environment!.GF_AUTH_ANONYMOUS_ENABLED).toBe('true');
     expect(g.environment!.GF_AUTH_ANONYMOUS_ORG_ROLE).toBe('Viewer');
     expect(g.volumes!.some((v) => v.includes('dashboards/grafana/provisioning') && v.includes('/etc/grafana/provisioning'))).toBe(true);
