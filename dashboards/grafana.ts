@@ -105,7 +105,8 @@ function variable(v: VariableSpec): Json {
   if (v.kind === 'custom') {
     return { ...common, type: 'custom', query: v.values.join(','), options: v.values.map((x, i) => ({ text: x, value: x, selected: i === 0 })), current: { text: v.values[0], value: v.values[0] } };
   }
-  return { ...common, type: 'query', datasource: CLICKHOUSE, query: v.sql, definition: v.sql, refresh: 2, sort: 0, regex: '', options: [] };
+  // The plugin's variable query model (src/data/CHVariableSupport.tsx); refresh 2 = on time range change.
+  return { ...common, type: 'query', datasource: CLICKHOUSE, query: { refId: 'var', queryType: 'sql', rawSql: v.sql }, definition: v.sql, refresh: 2, sort: 0, regex: '', options: [] };
 }
 
 function annotation(a: AnnotationSpec): Json {

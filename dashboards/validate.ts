@@ -25,6 +25,11 @@ export function referencedVariables(text: string): string[] {
   return [...out];
 }
 
+/** A query variable's SQL: the plugin's {rawSql} model, or a legacy plain string. */
+function variableSql(v: Json): string {
+  return typeof v.query === 'string' ? v.query : isObj(v.query) && typeof v.query.rawSql === 'string' ? v.query.rawSql : '';
+}
+
 function queryText(target: Json): string {
   return String(target.rawSql ?? target.expr ?? '');
 }
@@ -51,14 +56,14 @@ export function validateDashboard(d: unknown): string[] {
     else if (defined.has(v.name)) err(where, `duplicate name ${v.name}`);
     else defined.add(v.name);
     if (v.type !== 'query' && v.type !== 'custom' && v.type !== 'interval' && v.type !== 'constant') err(where, `type ${String(v.type)} not supported here`);
-    if (v.type === 'query' && (!isObj(v.datasource) || typeof v.query !== 'string' || !v.query)) err(where, 'a query variable needs a datasource and a query');
+    if (v.type === 'query' && (!isObj(v.datasource) || !variableSql(v))) err(where, 'a query variable needs a datasource and a query (a string, or {rawSql})');
     if (v.type === 'custom' && (typeof v.query !== 'string' || !v.query)) err(where, 'a custom variable needs its values in query');
   }
   // A variable may reference only variables defined before it (Grafana resolves in order).
   for (const [i, v] of (templating ?? []).entries()) {
     if (!isObj(v) || v.type !== 'query') continue;
     const earlier = new Set((templating ?? []).slice(0, i).map((x) => (isObj(x) ? String(x.name) : '')));
-    for (const r of referencedVariables(String(v.query))) if (!earlier.has(r)) err(`variable ${String(v.name)}`, `uses $${r}, not defined before it`);
+    for (const r of referencedVariables(variableSql(v))) if (!earlier.has(r)) err(`variable ${String(v.name)}`, `uses $${r}, not defined before it`);
   }
 
   const annotations = isObj(d.annotations) && Array.isArray(d.annotations.list) ? (d.annotations.list as unknown[]) : undefined;
