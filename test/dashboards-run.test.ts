@@ -1,9 +1,10 @@
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
+import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalClusterState } from '../cluster/launcher/state-file.js';
 import { DASHBOARDS } from '../dashboards/dashboards.js';
@@ -22,11 +23,14 @@ import { shortRun, type ShortRun } from './support/short-run.js';
  * controller 18021, node /metrics 18101+, proxy /metrics 18201+), YCSB-A load, a failover, a
  * snapshot, a restart (an event with phases), and a live patch when this build has live
  * patching. Then the README's SQL cookbook on the same data, and a screenshot of all the
- * results rendered as one HTML page.
+ * results rendered as one HTML page. A real Prometheus (Debian's, 127.0.0.1:18030) scrapes
+ * the run with dashboards/prometheus/prometheus.yml, its ports moved to the test's, and
+ * answers every PromQL panel of the live dashboard.
  */
 const exec = promisify(execFile);
 const root = projectRoot();
 const PORTS = { basePort: 18001, collectorPort: 18020, controllerPort: 18021, nodeMetricsPort: 18101, proxyMetricsPort: 18201 };
+const PROMETHEUS_PORT = 18030;
 /** Live patching is in this build when its module is (the `patch` branch, contract-patch.md). */
 const HAS_LIVE_PATCH = existsSync(join(root, 'cluster', 'patch'));
 /** Slot migration through the controller (`kvnetlab event migrate`) is, when migration/ is. */
@@ -49,6 +53,46 @@ let dir: string;
 let run: ShortRun;
 let store: Store;
 let metricsText = '';
+let prometheus: ChildProcess | undefined;
+
+/**
+ * The committed scrape config with its ports moved to the test's: node 9101+i -> 18101+i,
+ * proxy 9201+i -> 18201+i, collector 8124, controller 8125, Prometheus 9090. Jobs, labels
+ * and target lists stay as committed.
+ */
+function testScrapeConfig(): string {
+  const cfg = parse(readFileSync(join(root, 'dashboards', 'prometheus', 'prometheus.yml'), 'utf8')) as {
+    global: Record<string, string>;
+    scrape_configs: Array<{ static_configs: Array<{ targets: string[] }> }>;
+  };
+  const move = (port: number) =>
+    port >= 9101 && port < 9200 ? PORTS.nodeMetricsPort + port - 9101
+    : port >= 9201 && port < 9300 ? PORTS.proxyMetricsPort + port - 9201
+    : port === 8124 ? PORTS.collectorPort : port === 8125 ? PORTS.controllerPort : port === 9090 ? PROMETHEUS_PORT : undefined;
+  for (const job of cfg.scrape_configs) {
+    for (const sc of job.static_configs) {
+      sc.targets = sc.targets.map((t) => {
+        const port = move(Number(t.split(':')[1]));
+        if (port === undefined) throw new Error(`no test port for target ${t}`);
+        return `127.0.0.1:${port}`;
+      });
+    }
+  }
+  cfg.global = { ...cfg.global, scrape_interval: '1s', scrape_timeout: '1s' };
+  return stringify(cfg);
+}
+
+async function startPrometheus(base: string): Promise<ChildProcess> {
+  const file = join(base, 'prometheus.yml');
+  writeFileSync(file, testScrapeConfig());
+  const p = spawn('prometheus', [`--config.file=${file}`, `--storage.tsdb.path=${join(base, 'tsdb')}`, `--web.listen-address=127.0.0.1:${PROMETHEUS_PORT}`], { stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    if (await fetch(`http://127.0.0.1:${PROMETHEUS_PORT}/-/ready`).then((r) => r.ok, () => false)) return p;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  p.kill('SIGKILL');
+  throw new Error('prometheus did not become ready');
+}
 const results: DashboardResult[] = [];
 
 async function scrapeAll(state: LocalClusterState): Promise<string> {
@@ -95,6 +139,7 @@ async function variables(d: DashboardSpec, base: Omit<QueryContext, 'vars'>): Pr
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'kvnl-dash-'));
   try {
+    prometheus = await startPrometheus(dir);
     run = await shortRun(dir, PORTS, extraEvents);
   } catch (e) {
     await runCli(['down', '--dir', join(dir, 'cluster')]);
@@ -104,6 +149,7 @@ beforeAll(async () => {
 }, 400_000);
 
 afterAll(async () => {
+  prometheus?.kill('SIGTERM');
   await store?.close();
   if (!dir) return;
   // shortRun ends with `down`; this one only matters when the run failed half-way.
@@ -163,6 +209,26 @@ describe('dashboards on a real short run (chDB)', () => {
     const names = new Set(live.panels.flatMap((p) => [...p.promql!.matchAll(/\b(kvnetlab_\w+)/g)].map((m) => m[1]!)));
     expect(names.size).toBeGreaterThan(4);
     for (const n of names) expect(metricsText, n).toMatch(new RegExp(`^# TYPE ${n} `, 'm'));
+  });
+
+  it('live dashboard: a real Prometheus with the committed scrape config answers every PromQL panel with series', async () => {
+    const live = DASHBOARDS.find((d) => d.uid === 'kvnetlab-live')!;
+    const at = (run.endedMs - 4000) / 1000; // the run's last quiet seconds, before down
+    const empty: string[] = [];
+    for (const p of live.panels) {
+      const expr = p.promql!.replaceAll('$__rate_interval', '10s');
+      const res = await fetch(`http://127.0.0.1:${PROMETHEUS_PORT}/api/v1/query?query=${encodeURIComponent(expr)}&time=${at}`);
+      const body = (await res.json()) as { status: string; data: { result: unknown[] } };
+      expect(body.status, expr).toBe('success');
+      if (body.data.result.length === 0) empty.push(expr);
+    }
+    expect(empty).toEqual([]);
+    // Every job had its targets up while the run went (the unused node and proxy ports of
+    // the 18-node lists stay down: a 3P-1R cluster has 6 of each).
+    const q = encodeURIComponent('sum by (job) (max_over_time(up[20s]))');
+    const up = (await (await fetch(`http://127.0.0.1:${PROMETHEUS_PORT}/api/v1/query?query=${q}&time=${at}`)).json()) as { data: { result: Array<{ metric: { job: string }; value: [number, string] }> } };
+    const byJob = Object.fromEntries(up.data.result.map((r) => [r.metric.job, Number(r.value[1])]));
+    expect(byJob).toEqual({ 'kvnetlab-node': 6, 'kvnetlab-proxy': 6, 'kvnetlab-collector': 1, 'kvnetlab-controller': 1, prometheus: 1 });
   });
 
   it('README: every query of the SQL cookbook runs on the same data; those of features in this run return rows', async () => {
