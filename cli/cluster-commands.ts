@@ -25,6 +25,9 @@ export const upCommand = addStoreOptions(new Command('up')
   .addOption(new Option('--proxy-sink <kind>', "where the proxies' rows go (default: store; jsonl with --no-store)").choices(['store', 'jsonl', 'memory']))
   .option('--proxy-metrics-port <port>', 'proxy i serves Prometheus /metrics on this port + i', portNumber)
   .option('--node-metrics-port <port>', 'kvnetlab node i serves Prometheus /metrics on this port + i', portNumber)
+  .option('--capture', 'also start `kvnetlab capture` (libpcap) on the cluster\'s public ports (capture/README.md)', false)
+  .option('--capture-iface <name>', 'interface for --capture', 'lo')
+  .option('--capture-buffer-mb <n>', "libpcap's ring buffer of --capture in MiB", positiveInt)
   .option('--no-store', 'no telemetry store: no collector, no runs row (proxies write JSON lines)')
   .option('--no-controller', 'do not start the controller (kvnetlab event ... needs it)')
   .option('--controller-port <port>', 'HTTP port of the controller (127.0.0.1 only; 0 = any free port, `kvnetlab event` finds it in --dir)', portOrZero, DEFAULT_CONTROLLER_PORT)
@@ -47,6 +50,7 @@ export const upCommand = addStoreOptions(new Command('up')
       store: o.store
         ? { dir: o.storeDir, collectorPort: o.collectorPort, collectorUrl: o.collectorUrl, clickhouseUrl: o.clickhouseUrl }
         : undefined,
+      capture: o.capture ? { iface: o.captureIface, bufferMb: o.captureBufferMb } : undefined,
       timeoutMs: o.timeout,
       progress,
       patchSupport: o.patchSupport,
@@ -69,6 +73,9 @@ export const upCommand = addStoreOptions(new Command('up')
         `  proxy   ${state.host}:${p.port} -> node port ${node.nodePort}, bus ${p.busPort} -> ${node.nodeBusPort}  pid ${p.pid}` +
           (p.out ? `  rows ${p.out}` : p.sink === 'store' ? '  rows to the store' : '') + (p.metricsPort ? `  /metrics :${p.metricsPort}` : '') + '\n',
       );
+    }
+    if (state.capture) {
+      process.stdout.write(`  capture on ${state.capture.iface}  pid ${state.capture.pid}  log ${state.capture.log}` + (state.capture.out ? `  rows ${state.capture.out}` : '  rows to the store') + '\n');
     }
     if (o.controller) {
       // After cluster.json exists: the controller captures every node's command line

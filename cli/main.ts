@@ -10,12 +10,15 @@ import { controllerCommand } from './controller-command.js';
 import { eventCommand } from './event-command.js';
 import { runCommand } from './run-command.js';
 import { patchCommand } from './patch-command.js';
+import { captureCommand } from './capture-command.js';
+import { checkCommand } from './check-command.js';
 
 /**
  * kvnetlab: one binary, one subcommand per process kind.
  *   node  - a cluster node          up/down - a local cluster
  *   collector - owns the chDB telemetry store   sql - ad-hoc SQL on the store
- *   proxy - one node's measuring proxy
+ *   proxy - one node's measuring proxy   capture - libpcap counts of the same traffic
+ *   check - proxy vs capture of a run
  *   run - a scenario: clusters, events, the report
  */
 const program = new Command('kvnetlab')
@@ -30,8 +33,10 @@ const program = new Command('kvnetlab')
   .addCommand(proxyCommand)
   .addCommand(controllerCommand)
   .addCommand(eventCommand)
-  .addCommand(runCommand)
-  .addCommand(patchCommand);
+  .addCommand(patchCommand)
+  .addCommand(captureCommand)
+  .addCommand(checkCommand)
+  .addCommand(runCommand);
 
 program.parseAsync(process.argv).catch((e: Error) => {
   process.stderr.write(`kvnetlab: ${e.message}\n`);

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { GiveUp, call, callText, fields, sleep } from '../cluster/launcher/admin.js';
 import { within } from './node-roles.js';
 import { isAlive, spawnDetached, stopProcess } from '../cluster/launcher/processes.js';
-import { STATE_FILE } from '../cluster/launcher/state-file.js';
+import { STATE_FILE, writeJsonAtomic } from '../cluster/launcher/state-file.js';
 import type { ClusterFile, NodeEntry } from './cluster.js';
 import { ControllerError } from './errors.js';
 
@@ -162,7 +162,7 @@ function setPid(runDir: string, port: number, pid: number, argv?: string[]): voi
     n.pid = pid;
     if (argv) n.argv = argv;
   }
-  writeFileSync(path, JSON.stringify(state, null, 2) + '\n');
+  writeJsonAtomic(path, state);
 }
 
 /** The node's snapshot file (CONFIG GET dir + dbfilename), for cp-full's delete and snapshot's size. */

@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { isAlive, kvnetlabCli, spawnDetached, stopProcess } from '../cluster/launcher/processes.js';
+import { writeJsonAtomic } from '../cluster/launcher/state-file.js';
 import { openSink, type StoreTarget } from '../telemetry/open-sink.js';
 import type { RowSink } from '../telemetry/rows.js';
 import { buildApp, controllerMetrics } from './app.js';
@@ -60,7 +61,7 @@ export async function startController(o: ControllerOptions): Promise<RunningCont
   const port = typeof addr === 'object' && addr ? addr.port : (o.port ?? 0);
   const url = `http://${o.host ?? '127.0.0.1'}:${port}`;
   const tokenFile = writeTokenFile(runDir, token);
-  writeFileSync(join(runDir, CONTROLLER_FILE), JSON.stringify({ url, pid: process.pid, runId: o.runId }, null, 2) + '\n');
+  writeJsonAtomic(join(runDir, CONTROLLER_FILE), { url, pid: process.pid, runId: o.runId });
   return {
     url, token, tokenFile, app, runner,
     close: async () => {

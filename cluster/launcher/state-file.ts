@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** What `kvnetlab up` started, so that `down` stops exactly that and nothing else. */
@@ -39,6 +39,8 @@ export interface LocalClusterState {
     log: string;
     metricsPort?: number;
   }>;
+  /** The capture process of `up --capture` (cluster/launcher/capture.ts), stopped by `down` after the proxies. */
+  capture?: { pid: number; cmdlineMark: string; log: string; iface: string; out?: string };
 }
 
 /** The telemetry store of a cluster (cluster/launcher/store.ts). */
@@ -54,9 +56,20 @@ export interface StoreState {
 
 export const STATE_FILE = 'cluster.json';
 
+/**
+ * Writes a JSON file that other processes poll (cluster.json, controller.json) through a
+ * temporary file and a rename, so a reader never sees it half written (a poll that read
+ * it mid-write failed `up` with "Unexpected end of JSON input").
+ */
+export function writeJsonAtomic(path: string, value: unknown): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
+  renameSync(tmp, path);
+}
+
 export function writeState(dir: string, state: LocalClusterState): string {
   const path = join(dir, STATE_FILE);
-  writeFileSync(path, JSON.stringify(state, null, 2) + '\n');
+  writeJsonAtomic(path, state);
   return path;
 }
 

@@ -4,6 +4,7 @@ import { GiveUp, call, callText, fields, waitFor } from './admin.js';
 import { ensureKeyPair } from '../patch/keys.js';
 import { DEFAULT_CODE_VERSION } from '../node/config.js';
 import { isAlive, kvnetlabCli, spawnDetached, stopProcess } from './processes.js';
+import { startCapture, stopCapture } from './capture.js';
 import { nodePortOf, spawnProxy } from './proxies.js';
 import { type LocalClusterState, readState, writeState } from './state-file.js';
 import { type PreparedStore, type UpStoreOptions, prepareStore, stopCollector, writeRunRow } from './store.js';
@@ -33,6 +34,8 @@ export interface UpOptions {
   proxyMetricsBasePort?: number;
   /** kvnetlab node i serves /metrics on this port + i (redis-server has no such endpoint). */
   nodeMetricsBasePort?: number;
+  /** Start `kvnetlab capture` on this interface with the cluster (cluster/launcher/capture.ts). */
+  capture?: { iface: string; bufferMb?: number };
   /** Progress lines (the CLI prints them; tests collect them). */
   progress: (line: string) => void;
   timeoutMs: number;
@@ -85,7 +88,7 @@ export async function up(o: UpOptions): Promise<LocalClusterState> {
   if (o.primaries < 1 || o.replicas < 0) throw new UpError('BAD_TOPOLOGY', 'need --primaries >= 1 and --replicas >= 0');
   const dir = resolve(o.dir);
   const previous = readState(dir);
-  if (previous && [...previous.nodes, ...(previous.proxies ?? [])].some((n) => isAlive(n.pid, n.cmdlineMark))) {
+  if (previous && [...previous.nodes, ...(previous.proxies ?? []), ...(previous.capture ? [previous.capture] : [])].some((n) => isAlive(n.pid, n.cmdlineMark))) {
     throw new UpError('ALREADY_UP', `a cluster started from ${dir} is still running: run "kvnetlab down --dir ${o.dir}" first`);
   }
   const proxySink = o.proxySink ?? (o.store ? 'store' : 'jsonl');
@@ -161,6 +164,14 @@ export async function up(o: UpOptions): Promise<LocalClusterState> {
       `started ${total} ${o.redis ? 'redis-server' : 'kvnetlab node'} processes on ports ${started[0].nodePort}-${started[total - 1].nodePort}`,
     );
 
+    if (o.capture) {
+      state.capture = await startCapture({
+        dir, iface: o.capture.iface, runId: state.runId!, bufferMb: o.capture.bufferMb, timeoutMs: o.timeoutMs,
+        storeArgs: store?.proxyArgs, env: store?.proxyEnv,
+      });
+      writeState(dir, state);
+      o.progress(`capture on ${o.capture.iface} started (pid ${state.capture.pid}, log ${state.capture.log})`);
+    }
     for (const n of started) {
       await waitFor(`node on port ${n.nodePort} to answer PING`, o.timeoutMs, async () => {
         if (!isAlive(n.pid, n.cmdlineMark)) throw new GiveUp(`node on port ${n.nodePort} exited; see ${n.dir}/node.log`);
@@ -225,6 +236,7 @@ export async function up(o: UpOptions): Promise<LocalClusterState> {
   } catch (e) {
     // Leave nothing running behind a failed start.
     for (const n of [...started, ...proxies]) await stopProcess(n.pid, n.cmdlineMark, 2000);
+    await stopCapture(state.capture, o.progress);
     await stopCollector(state.store, o.progress);
     throw e;
   }
@@ -253,7 +265,9 @@ export async function down(dirOption: string, progress: (line: string) => void):
       progress(`proxy ${p.port} (pid ${p.pid}): ${outcome}`);
     }),
   );
-  // The collector last: the proxies' final rows are in by now.
+  // The capture after the proxies: it counts the last bytes and FINs of their connections.
+  stopped += await stopCapture(state.capture, progress);
+  // The collector last: the proxies' and the capture's final rows are in by now.
   stopped += await stopCollector(state.store, progress);
   return stopped;
 }
@@ -269,7 +283,7 @@ function runRow(o: UpOptions, state: LocalClusterState, proxySink: string) {
     },
     flags: {
       basePort: o.basePort, nodeTimeout: o.nodeTimeout, host: o.host, bind: o.bind, redis: o.redis,
-      proxy: o.proxy ?? true, proxySink, proxyMetricsBasePort: o.proxyMetricsBasePort,
+      proxy: o.proxy ?? true, proxySink, proxyMetricsBasePort: o.proxyMetricsBasePort, capture: o.capture,
     },
     store: state.store && { dir: state.store.dir, collectorUrl: state.store.collectorUrl, clickhouseUrl: state.store.clickhouseUrl },
     node: process.version,

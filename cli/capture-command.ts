@@ -1,0 +1,103 @@
+import { Command, Option } from 'commander';
+import { Capture } from '../capture/capture.js';
+import { CaptureError } from '../capture/errors.js';
+import { bpfFilter, type Leg } from '../capture/port-map.js';
+import { portsSource } from '../capture/ports-source.js';
+import { TotalsSink } from '../proxy/totals.js';
+import { JsonLinesSink, MemorySink } from '../telemetry/local-sinks.js';
+import { openSink } from '../telemetry/open-sink.js';
+import type { RowSink } from '../telemetry/rows.js';
+import { TeeSink } from '../telemetry/tee-sink.js';
+import { positiveInt } from './options.js';
+import { addStoreOptions, storeTarget } from './store-options.js';
+
+const log = (line: string) => process.stdout.write(`${process.pid}:C ${new Date().toISOString()} ${line}\n`);
+
+interface Flags {
+  iface: string;
+  ports: string;
+  leg: Leg;
+  dir: string;
+  host: string;
+  runId?: string;
+  sink: 'store' | 'jsonl' | 'memory';
+  out?: string;
+  bufferMb: number;
+  duration?: number;
+  closeTimeout: number;
+  verbose: boolean;
+  storeDir?: string;
+  collectorUrl?: string;
+  clickhouseUrl?: string;
+}
+
+function openCaptureSink(o: Flags): { sink: RowSink; where: string } {
+  if (o.sink === 'memory') {
+    const memory = new MemorySink();
+    setInterval(() => memory.take('traffic'), 1000).unref();
+    return { sink: memory, where: 'memory' };
+  }
+  if (o.sink === 'jsonl') return { sink: new JsonLinesSink(o.out ?? 'capture.jsonl'), where: o.out ?? 'capture.jsonl' };
+  const store = openSink({ ...storeTarget(o), closeTimeoutMs: o.closeTimeout, log: (line) => log(`store: ${line}`) });
+  if (!o.out) return { sink: store, where: store.location };
+  return { sink: new TeeSink([store, new JsonLinesSink(o.out)]), where: `${store.location} and ${o.out}` };
+}
+
+/**
+ * `kvnetlab capture`: libpcap on an interface, filtered to the cluster's ports, counted
+ * per node, peer, channel and direction in 100 ms rows (source `capture`; capture/README.md).
+ */
+export const captureCommand = addStoreOptions(
+  new Command('capture')
+    .description("capture a cluster's traffic with libpcap and count it per node, peer, channel and direction")
+    .option('--iface <name>', 'interface to capture on', 'lo')
+    .option('--ports <auto|list>', 'auto: the ports in <dir>/cluster.json; or a comma-separated list (P+10000 is the bus port of P)', 'auto')
+    .addOption(new Option('--leg <leg>', 'with proxies: capture the public ports (client<->proxy) or the nodes\' own (proxy<->node)').choices(['public', 'node']).default('public'))
+    .option('--dir <path>', 'the cluster directory of `kvnetlab up` (for --ports auto and node names)', 'run/cluster')
+    .option('--host <ip>', 'address used in node labels for --ports LIST', '127.0.0.1')
+    .option('--run-id <id>', "run_id of the rows (default: the cluster's run, else capture-<time>)")
+    .addOption(new Option('--sink <kind>', 'where rows go').choices(['store', 'jsonl', 'memory']).default('store'))
+    .option('--out <path>', 'JSON-lines file (--sink jsonl; with --sink store: a copy)')
+    .option('--buffer-mb <n>', "libpcap's ring buffer in MiB (about 16 packets per MiB on loopback: see capture/README.md)", positiveInt, 256)
+    .option('--duration <s>', 'stop after this many seconds', positiveInt)
+    .option('--close-timeout <ms>', 'at stop, wait this long for the store to take the buffered rows', positiveInt, 10_000)
+    .option('--verbose', 'log connection classification', false),
+).action(async (o: Flags) => {
+  let capture: Capture;
+  let sink: TotalsSink;
+  let where: string;
+  let runId: string;
+  try {
+    const src = portsSource(o.ports, o.dir, o.leg, o.host);
+    const filter = bpfFilter(src.ports());
+    runId = o.runId ?? src.runId ?? `capture-${new Date().toISOString()}`;
+    const opened = openCaptureSink(o);
+    sink = new TotalsSink(opened.sink);
+    where = opened.where;
+    capture = await Capture.start({ iface: o.iface, filter, leg: o.leg, ports: src.ports, namesKnown: src.complete, runId, sink, bufferBytes: o.bufferMb * 1024 * 1024, log, verbose: o.verbose });
+    log(`capturing on ${o.iface}, ${src.describe}, filter "${filter}", rows (run ${runId}) to ${where}`);
+  } catch (e) {
+    if (e instanceof CaptureError) {
+      process.stderr.write(`kvnetlab capture: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  let stopping = false;
+  const shutdown = async (why: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${why}: stopping`);
+    const summary = await capture.stop();
+    await sink.close();
+    const dropped = sink.dropped();
+    log(`kernel ${JSON.stringify(summary.kernel)}`);
+    log(`capture ${JSON.stringify(summary.totals)}`);
+    log(`dropped ${JSON.stringify(dropped)}`);
+    log(`totals ${JSON.stringify(sink.totals())}`);
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  if (o.duration) setTimeout(() => void shutdown(`${o.duration} s elapsed`), o.duration * 1000);
+});
