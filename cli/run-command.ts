@@ -48,7 +48,7 @@ export const runCommand = addStoreOptions(new Command('run')
       store: { ...storeTarget(o), collectorPort: o.collectorPort },
       log: (line) => process.stderr.write(`${stamp()} ${line}\n`),
     });
-    process.stdout.write(`\nper-event overhead of run ${outcome.runId} (bytes sent above the run's baseline rate):\n${outcome.table}`);
+    process.stdout.write(`\nper-event overhead of run ${outcome.runId} (bytes above the run's baseline rate over the same time, per channel):\n${outcome.table}`);
     const lags = ['pull', 'push'].map((m) => {
       const v = outcome.data.subRuns.flatMap((r) => r.events.filter((e) => e.method === m && e.lagMs !== undefined).map((e) => e.lagMs!)).sort((a, b) => a - b);
       return v.length ? `${m} median ${v[Math.floor((v.length - 1) / 2)]} ms (${v.length})` : '';
