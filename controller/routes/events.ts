@@ -22,9 +22,16 @@ export const postEventSchema = {
       force: { type: 'boolean' },
       takeover: { type: 'boolean' },
       pauseMs: { type: 'integer', minimum: 0, maximum: 3_600_000 },
+      // migrate (migration/controller-event.ts)
+      from: NODE_REF,
+      to: NODE_REF,
+      slots: { type: 'string', pattern: '^[0-9]{1,5}(-[0-9]{1,5})?$' },
+      protocol: { type: 'string', enum: ['redis', 'source', 'rocksteady', 'fulva', 'proxy'] },
+      batchKeys: { type: 'integer', minimum: 1, maximum: 100_000 },
     },
     allOf: [
       { if: { properties: { kind: { enum: NEEDS_NODE } } }, then: { required: ['node'] } },
+      { if: { properties: { kind: { const: 'migrate' } } }, then: { required: ['from', 'to', 'slots'] } },
       { if: { required: ['force', 'takeover'], properties: { force: { const: true }, takeover: { const: true } } }, then: false },
     ],
   },
