@@ -3,7 +3,7 @@ import type { Reply } from '../cluster/resp/reply.js';
 import { MigrationError } from './errors.js';
 
 /** The name the coordinator's connections give themselves; the proxy files them under channel `migration`. */
-export const MIGRATION_CLIENT_NAME = 'kvnetlab-migration';
+import { MIGRATION_CLIENT_NAME } from '../proxy/session.js';
 
 /** A node as a migration sees it: its cluster id and public (proxy) address. */
 export interface Endpoint {
