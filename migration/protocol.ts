@@ -27,6 +27,8 @@ export interface MigrationContext {
   /** MIGRATE's timeout and every single call's bound. */
   timeoutMs: number;
   tally: MigrationTally;
+  /** Called after each group is migrated (tests interrupt here; a pacing hook could slow the move). */
+  afterGroup(slot: number): Promise<void>;
   /** A timed phase of the event (controller Event.phase, or a plain timer). */
   phase<T>(name: string, fn: (detail: Record<string, unknown>) => Promise<T>): Promise<T>;
   log(line: string): void;

@@ -32,6 +32,7 @@ export const redisProtocol: MigrationProtocol = {
         }
         await handOver(ctx, slot);
         groups.set(slot, 'migrated');
+        await ctx.afterGroup(slot);
       }
       detail.keys = ctx.tally.keys;
       detail.batches = ctx.tally.batches;

@@ -19,6 +19,7 @@ export interface MigrationOptions {
   log?: (line: string) => void;
   /** Readers of the group states (the proxy router, a Fulva client) subscribe here before the move starts. */
   groups?: GroupTable;
+  afterGroup?: (slot: number) => Promise<void>;
   /** Protocols that need a cooperating element (proxy, fulva) get it from the caller. */
   protocolImpl?: MigrationProtocol;
 }
@@ -68,6 +69,7 @@ export async function runMigration(o: MigrationOptions): Promise<MigrationResult
       source, dest, others, groups, tally, timeoutMs, log,
       batchKeys: o.batchKeys ?? 100,
       phase: o.phase ?? ((_name, fn) => fn({})),
+      afterGroup: o.afterGroup ?? (async () => undefined),
     };
     try {
       await impl.run(ctx);
