@@ -1,0 +1,81 @@
+import { copySlot, dropSourceCopies, openImport } from './copy.js';
+import type { MigrationContext, MigrationProtocol, ProtocolName } from './protocol.js';
+import { handOver } from './redis-protocol.js';
+import type { MigrationRouter } from './router.js';
+
+/**
+ * The four protocols that need an element between clients and nodes (router.ts says
+ * which rules each applies). Common shape, as phases of the event:
+ *
+ *   open      dest: SETSLOT IMPORTING for every slot (ASKING clients and RESTORE-ASKING are served); the router starts routing
+ *   copy      group by group: not-migrated -> ongoing -> (copy, never overwriting) -> migrated
+ *   handover  per slot: the source's copies deleted, SETSLOT NODE dest on dest, source, other masters; the router stops
+ *
+ * source-based pauses the moving groups during `handover` (its downtime); the others do
+ * not need to, every client already reaches the destination for them.
+ */
+export function routedProtocol(name: Exclude<ProtocolName, 'redis'>, router: MigrationRouter): MigrationProtocol {
+  const pulls = new Map<number, Promise<void>>();
+
+  /** Copies one group once; a priority pull and the background loop share it (Rocksteady). */
+  const moveGroup = (ctx: MigrationContext, slot: number): Promise<void> => {
+    const known = pulls.get(slot);
+    if (known) return known;
+    const p = (async () => {
+      if (ctx.groups.stateOf(slot) !== 'not-migrated') return;
+      ctx.groups.set(slot, 'ongoing');
+      // Operations already on their way to the source land before the copy reads the group.
+      await router.drain(slot);
+      await copySlot(ctx, slot);
+      ctx.groups.set(slot, 'migrated');
+    })();
+    pulls.set(slot, p);
+    return p;
+  };
+
+  return {
+    name,
+    async run(ctx) {
+      await ctx.phase('open', async () => {
+        await openImport(ctx);
+        if (name === 'rocksteady') router.pull = (slot) => moveGroup(ctx, slot);
+        router.active = true;
+        // Rocksteady and Fulva send every write of the range to the destination from now
+        // on: writes already sent to the source must land before any copy.
+        if (name === 'rocksteady' || name === 'fulva') await router.drain();
+      });
+      await ctx.phase('copy', async (detail) => {
+        for (const slot of ctx.groups.slots()) {
+          await moveGroup(ctx, slot);
+          await ctx.afterGroup(slot);
+        }
+        Object.assign(detail, { keys: ctx.tally.keys, batches: ctx.tally.batches });
+      });
+      await ctx.phase(name === 'source' ? 'pause' : 'handover', async (detail) => {
+        let release = () => undefined as void;
+        if (name === 'source') router.paused = new Promise<void>((r) => (release = r));
+        try {
+          await router.drain();
+          await router.flushForwards();
+          for (const slot of ctx.groups.slots()) {
+            await dropSourceCopies(ctx, slot);
+            await handOver(ctx, slot);
+          }
+        } finally {
+          router.active = false;
+          router.paused = undefined;
+          release();
+        }
+        ctx.tally.forwarded = router.counters.forwards;
+        Object.assign(detail, router.counters);
+      });
+    },
+
+    async abort(ctx, cause) {
+      ctx.log(`aborting: ${cause instanceof Error ? cause.message : String(cause)}`);
+      router.active = false;
+      for (const slot of ctx.groups.slots('ongoing')) ctx.groups.set(slot, 'not-migrated');
+      for (const slot of ctx.groups.slots()) await ctx.dest.call(['CLUSTER', 'SETSLOT', slot, 'STABLE']).catch(() => undefined);
+    },
+  };
+}
