@@ -1,3 +1,4 @@
+import { MigrationError } from './errors.js';
 import { copySlot, dropSourceCopies, openImport } from './copy.js';
 import type { MigrationContext, MigrationProtocol, ProtocolName } from './protocol.js';
 import { handOver } from './redis-protocol.js';
@@ -57,6 +58,7 @@ export function routedProtocol(name: Exclude<ProtocolName, 'redis'>, router: Mig
         try {
           await router.drain();
           await router.flushForwards();
+          if (router.forwardFailures > 0) throw new MigrationError('STEP_FAILED', `${router.forwardFailures} forwarded write(s) failed at the destination`);
           for (const slot of ctx.groups.slots()) {
             await dropSourceCopies(ctx, slot);
             await handOver(ctx, slot);

@@ -32,6 +32,7 @@ export interface RouterCounters {
 export class MigrationRouter {
   active = false;
   readonly counters: RouterCounters = { duplicateReads: 0, retries: 0, forwards: 0 };
+  forwardFailures = 0;
   /** Source-based handover: operations on the moving groups wait while it is set. */
   paused: Promise<void> | undefined;
   /** Rocksteady's priority pull, set by the protocol. */
@@ -130,9 +131,14 @@ export class MigrationRouter {
   private forward(key: string, value: string): void {
     this.counters.forwards++;
     const link = this.forwardLink ?? this.dest;
-    // A forward that fails (the destination died) only matters if the move completes,
-    // and then the handover's flush would have waited for it: the source keeps the value.
-    const p = link.pipeline().asking().set(key, value).exec().catch(() => undefined);
+    // A failed forward is counted: the handover refuses to complete after one (the
+    // destination would miss a write); the source still has the value.
+    const p = link.pipeline().asking().set(key, value).exec().then(
+      (res) => {
+        if (!res || res.some(([e]) => e)) this.forwardFailures++;
+      },
+      () => this.forwardFailures++,
+    );
     this.forwarding.add(p);
     void p.finally(() => this.forwarding.delete(p));
   }
