@@ -7,14 +7,12 @@ import { bulkList } from './node-link.js';
  * MIGRATE ... COPY KEYS (cluster.c migrateCommand with COPY: the source keeps its keys;
  * RESTORE-ASKING without REPLACE: a key the destination already has, because a client
  * wrote it there since, is refused with BUSYKEY and keeps the newer value). The
- * destination must be IMPORTING the slot. Returns the number of keys sent.
+ * destination must be IMPORTING the slot. Returns the keys sent (dropSourceCopies reuses
+ * the list instead of asking for it again: key names are migration bytes too).
  */
-export async function copySlot(ctx: MigrationContext, slot: number): Promise<number> {
+export async function copySlot(ctx: MigrationContext, slot: number): Promise<Buffer[]> {
   const { source, dest } = ctx;
-  const count = await source.call(['CLUSTER', 'COUNTKEYSINSLOT', slot]);
-  const n = count.t === 'int' ? count.v : 0;
-  if (n === 0) return 0;
-  const keys = bulkList(await source.call(['CLUSTER', 'GETKEYSINSLOT', slot, n]));
+  const keys = bulkList(await source.call(['CLUSTER', 'GETKEYSINSLOT', slot, ALL_KEYS]));
   for (let i = 0; i < keys.length; i += ctx.batchKeys) {
     const batch = keys.slice(i, i + ctx.batchKeys);
     try {
@@ -26,11 +24,19 @@ export async function copySlot(ctx: MigrationContext, slot: number): Promise<num
     ctx.tally.batches++;
   }
   ctx.tally.keys += keys.length;
-  return keys.length;
+  return keys;
 }
 
-/** Deletes the source's copies of `slot` (every client reaches the destination for it by now). */
-export async function dropSourceCopies(ctx: MigrationContext, slot: number): Promise<void> {
+/** GETKEYSINSLOT's count: every key of the slot (Redis allocates only what the slot holds). */
+const ALL_KEYS = 1_000_000;
+
+/**
+ * Deletes the source's copies of `slot` (every client reaches the destination for it by
+ * now): the keys copied, then whatever else the slot still holds (source-based: keys
+ * created at the source during the copy; they were forwarded).
+ */
+export async function dropSourceCopies(ctx: MigrationContext, slot: number, copied: Buffer[] = []): Promise<void> {
+  for (let i = 0; i < copied.length; i += 1000) await ctx.source.call(['DEL', ...copied.slice(i, i + 1000)]);
   for (;;) {
     const keys = bulkList(await ctx.source.call(['CLUSTER', 'GETKEYSINSLOT', slot, 1000]));
     if (keys.length === 0) return;

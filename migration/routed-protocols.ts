@@ -9,11 +9,12 @@ import type { MigrationRouter } from './router.js';
  * which rules each applies). Common shape, as phases of the event:
  *
  *   open      dest: SETSLOT IMPORTING for every slot (ASKING clients and RESTORE-ASKING are served); the router starts routing
- *   copy      group by group: not-migrated -> ongoing -> (copy, never overwriting) -> migrated
- *   handover  per slot: the source's copies deleted, SETSLOT NODE dest on dest, source, other masters; the router stops
- *
- * source-based pauses the moving groups during `handover` (its downtime); the others do
- * not need to, every client already reaches the destination for them.
+ *   copy      group by group: not-migrated -> ongoing -> (copy, never overwriting) -> migrated;
+ *             rocksteady, fulva, proxy hand each group over as soon as it is copied (the
+ *             source's copies deleted, SETSLOT NODE dest on dest, source, other masters),
+ *             so a migrated group is plain traffic to its new owner, without ASKING
+ *   pause     source-based only: the moving groups wait while the forwards drain and every
+ *             group is handed over at once (its downtime)
  */
 export function routedProtocol(name: Exclude<ProtocolName, 'redis'>, router: MigrationRouter): MigrationProtocol {
   const pulls = new Map<number, Promise<void>>();
@@ -27,7 +28,11 @@ export function routedProtocol(name: Exclude<ProtocolName, 'redis'>, router: Mig
       ctx.groups.set(slot, 'ongoing');
       // Operations already on their way to the source land before the copy reads the group.
       await router.drain(slot);
-      await copySlot(ctx, slot);
+      const copied = await copySlot(ctx, slot);
+      if (name !== 'source') {
+        await dropSourceCopies(ctx, slot, copied);
+        await handOver(ctx, slot);
+      }
       ctx.groups.set(slot, 'migrated');
     })();
     pulls.set(slot, p);
@@ -52,9 +57,14 @@ export function routedProtocol(name: Exclude<ProtocolName, 'redis'>, router: Mig
         }
         Object.assign(detail, { keys: ctx.tally.keys, batches: ctx.tally.batches });
       });
-      await ctx.phase(name === 'source' ? 'pause' : 'handover', async (detail) => {
+      if (name !== 'source') {
+        router.active = false;
+        Object.assign(ctx.tally, { forwarded: 0 });
+        return;
+      }
+      await ctx.phase('pause', async (detail) => {
         let release = () => undefined as void;
-        if (name === 'source') router.paused = new Promise<void>((r) => (release = r));
+        router.paused = new Promise<void>((r) => (release = r));
         try {
           await router.drain();
           await router.flushForwards();

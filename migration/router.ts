@@ -82,15 +82,16 @@ export class MigrationRouter {
       case 'source':
         return this.viaSource(slot, () => base.get(key));
       case 'rocksteady': {
+        if (st === 'migrated') return this.destGet(key, false);
         const v = await this.destGet(key);
-        if (v !== null || st === 'migrated') return v;
+        if (v !== null) return v;
         this.counters.retries++;
         await this.pull(slot);
         return this.destGet(key);
       }
       case 'fulva':
       case 'proxy': {
-        if (st === 'migrated') return this.destGet(key);
+        if (st === 'migrated') return this.destGet(key, false);
         if (this.rules === 'proxy' && st === 'not-migrated') return this.viaSource(slot, () => base.get(key));
         this.counters.duplicateReads++;
         const [atSource, atDest] = await Promise.all([this.viaSource(slot, () => base.get(key)), this.destGet(key)]);
@@ -113,16 +114,19 @@ export class MigrationRouter {
       return r;
     }
     if (this.rules === 'proxy' && st === 'not-migrated') return this.viaSource(slot, () => base.set(key, value));
-    return this.destSet(key, value);
+    return this.destSet(key, value, st !== 'migrated');
   }
 
-  private async destGet(key: string): Promise<string | null> {
+  /** A migrated group belongs to the destination already (handed over): no ASKING needed. */
+  private async destGet(key: string, asking = true): Promise<string | null> {
+    if (!asking) return this.dest.get(key);
     const [[e1], [e2, v]] = (await this.dest.pipeline().asking().get(key).exec())!;
     if (e1 || e2) throw e1 ?? e2;
     return v as string | null;
   }
 
-  private async destSet(key: string, value: string): Promise<unknown> {
+  private async destSet(key: string, value: string, asking: boolean): Promise<unknown> {
+    if (!asking) return this.dest.set(key, value);
     const [[e1], [e2, v]] = (await this.dest.pipeline().asking().set(key, value).exec())!;
     if (e1 || e2) throw e1 ?? e2;
     return v;

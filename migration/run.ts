@@ -20,6 +20,8 @@ export interface MigrationOptions {
   /** Readers of the group states (the proxy router, a Fulva client) subscribe here before the move starts. */
   groups?: GroupTable;
   afterGroup?: (slot: number) => Promise<void>;
+  /** Rate limit: a pause after each group (migrations are paced to spare the foreground load). */
+  groupPauseMs?: number;
   /** Protocols that need a cooperating element (proxy, fulva) get it from the caller. */
   protocolImpl?: MigrationProtocol;
 }
@@ -69,7 +71,10 @@ export async function runMigration(o: MigrationOptions): Promise<MigrationResult
       source, dest, others, groups, tally, timeoutMs, log,
       batchKeys: o.batchKeys ?? 100,
       phase: o.phase ?? ((_name, fn) => fn({})),
-      afterGroup: o.afterGroup ?? (async () => undefined),
+      afterGroup: async (slot) => {
+        if (o.groupPauseMs) await new Promise((r) => setTimeout(r, o.groupPauseMs));
+        await o.afterGroup?.(slot);
+      },
     };
     try {
       await impl.run(ctx);
