@@ -35,12 +35,22 @@ const ALL_KEYS = 1_000_000;
  * now): the keys copied, then whatever else the slot still holds (source-based: keys
  * created at the source during the copy; they were forwarded).
  */
-export async function dropSourceCopies(ctx: MigrationContext, slot: number, copied: Buffer[] = []): Promise<void> {
+export async function dropSourceCopies(ctx: MigrationContext, slot: number, copied: Buffer[] = [], sweep = true): Promise<void> {
   for (let i = 0; i < copied.length; i += 1000) await ctx.source.call(['DEL', ...copied.slice(i, i + 1000)]);
-  for (;;) {
+  // Without a sweep when no client wrote to the source since the copy (the caller knows).
+  while (sweep) {
     const keys = bulkList(await ctx.source.call(['CLUSTER', 'GETKEYSINSLOT', slot, 1000]));
     if (keys.length === 0) return;
     await ctx.source.call(['DEL', ...keys]);
+  }
+}
+
+/** Rocksteady's priority pull of one key: copied now, never over a newer value at the destination. */
+export async function copyKeys(ctx: MigrationContext, keys: string[]): Promise<void> {
+  try {
+    await ctx.source.call(['MIGRATE', ctx.dest.ep.host, ctx.dest.ep.port, '', 0, ctx.timeoutMs, 'COPY', 'KEYS', ...keys]);
+  } catch (e) {
+    if (!(e instanceof MigrationError && e.code === 'STEP_FAILED' && e.message.includes('BUSYKEY'))) throw e;
   }
 }
 

@@ -1,5 +1,5 @@
 import { MigrationError } from './errors.js';
-import { copySlot, dropSourceCopies, openImport } from './copy.js';
+import { copyKeys, copySlot, dropSourceCopies, openImport } from './copy.js';
 import type { MigrationContext, MigrationProtocol, ProtocolName } from './protocol.js';
 import { handOver } from './redis-protocol.js';
 import type { MigrationRouter } from './router.js';
@@ -30,7 +30,8 @@ export function routedProtocol(name: Exclude<ProtocolName, 'redis'>, router: Mig
       await router.drain(slot);
       const copied = await copySlot(ctx, slot);
       if (name !== 'source') {
-        await dropSourceCopies(ctx, slot, copied);
+        // Rocksteady, Fulva, proxy: no client wrote to the source since the drain, so the copied keys are all it holds.
+        await dropSourceCopies(ctx, slot, copied, false);
         await handOver(ctx, slot);
       }
       ctx.groups.set(slot, 'migrated');
@@ -44,7 +45,12 @@ export function routedProtocol(name: Exclude<ProtocolName, 'redis'>, router: Mig
     async run(ctx) {
       await ctx.phase('open', async () => {
         await openImport(ctx);
-        if (name === 'rocksteady') router.pull = (slot) => moveGroup(ctx, slot);
+        // Rocksteady's PriorityPull: the records a client asked for, ahead of the background pulls.
+        if (name === 'rocksteady') router.pull = async (slot, key) => {
+          if (ctx.groups.stateOf(slot) === 'migrated') return;
+          await copyKeys(ctx, [key]);
+          ctx.tally.keys++;
+        };
         router.active = true;
         // Rocksteady and Fulva send every write of the range to the destination from now
         // on: writes already sent to the source must land before any copy.
@@ -69,10 +75,11 @@ export function routedProtocol(name: Exclude<ProtocolName, 'redis'>, router: Mig
           await router.drain();
           await router.flushForwards();
           if (router.forwardFailures > 0) throw new MigrationError('STEP_FAILED', `${router.forwardFailures} forwarded write(s) failed at the destination`);
-          for (const slot of ctx.groups.slots()) {
+          // Every slot at once: the pause is the source-based downtime, keep it short.
+          await Promise.all(ctx.groups.slots().map(async (slot) => {
             await dropSourceCopies(ctx, slot);
             await handOver(ctx, slot);
-          }
+          }));
         } finally {
           router.active = false;
           router.paused = undefined;

@@ -9,7 +9,7 @@ import { MIGRATION_CLIENT_NAME } from '../proxy/session.js';
  * clients and nodes (DESIGN.md "Migration protocols"). Which element plays it:
  *
  *   source      the source's write forwarding (writes of copied groups go on to the destination)
- *   rocksteady  the client: everything to the destination; a miss there pulls the group first, then retries
+ *   rocksteady  the client: everything to the destination; a miss there pulls the key first (PriorityPull), then retries
  *   fulva       the client: writes to the destination; reads of groups not migrated go to both, the destination's value wins
  *   proxy       the network element (NetMigrate's switch): per group, not-migrated -> source,
  *               ongoing -> writes to the destination, reads to both; migrated -> destination
@@ -35,8 +35,8 @@ export class MigrationRouter {
   forwardFailures = 0;
   /** Source-based handover: operations on the moving groups wait while it is set. */
   paused: Promise<void> | undefined;
-  /** Rocksteady's priority pull, set by the protocol. */
-  pull: (slot: number) => Promise<void> = async () => undefined;
+  /** Rocksteady's priority pull of one key, set by the protocol. */
+  pull: (slot: number, key: string) => Promise<void> = async () => undefined;
   /** Operations sent to the source for a moving slot and not answered yet. */
   private readonly inflight = new Set<{ slot: number; done: Promise<unknown> }>();
   private readonly forwarding = new Set<Promise<unknown>>();
@@ -86,8 +86,8 @@ export class MigrationRouter {
         const v = await this.destGet(key);
         if (v !== null) return v;
         this.counters.retries++;
-        await this.pull(slot);
-        return this.destGet(key);
+        await this.pull(slot, key);
+        return this.destGet(key, this.groups.stateOf(slot) !== 'migrated');
       }
       case 'fulva':
       case 'proxy': {

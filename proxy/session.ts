@@ -43,7 +43,8 @@ export interface SessionEnv {
   log(line: string): void;
 }
 
-const HANDSHAKE_PREFIX = new Set(['PING', 'AUTH']);
+// HELLO: ioredis 6 opens every connection with HELLO 3, before CLIENT SETNAME.
+const HANDSHAKE_PREFIX = new Set(['PING', 'AUTH', 'HELLO']);
 const REPLICATION_COMMANDS = new Set(['REPLCONF', 'PSYNC', 'SYNC']);
 
 export class Session {
