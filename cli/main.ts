@@ -8,6 +8,7 @@ import { loadgenCommand } from './loadgen-command.js';
 import { proxyCommand } from './proxy-command.js';
 import { controllerCommand } from './controller-command.js';
 import { eventCommand } from './event-command.js';
+import { migrationTableCommand } from './migration-command.js';
 
 /**
  * kvnetlab: one binary, one subcommand per process kind.
@@ -26,7 +27,8 @@ const program = new Command('kvnetlab')
   .addCommand(loadgenCommand)
   .addCommand(proxyCommand)
   .addCommand(controllerCommand)
-  .addCommand(eventCommand);
+  .addCommand(eventCommand)
+  .addCommand(migrationTableCommand);
 
 program.parseAsync(process.argv).catch((e: Error) => {
   process.stderr.write(`kvnetlab: ${e.message}\n`);

@@ -56,5 +56,5 @@ export async function copyKeys(ctx: MigrationContext, keys: string[]): Promise<v
 
 /** dest: SETSLOT IMPORTING for every slot of the move (RESTORE-ASKING and ASKING clients are served there). */
 export async function openImport(ctx: MigrationContext): Promise<void> {
-  for (const slot of ctx.groups.slots()) await ctx.dest.call(['CLUSTER', 'SETSLOT', slot, 'IMPORTING', ctx.source.ep.id]);
+  await Promise.all(ctx.groups.slots().map((slot) => ctx.dest.call(['CLUSTER', 'SETSLOT', slot, 'IMPORTING', ctx.source.ep.id])));
 }

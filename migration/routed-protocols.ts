@@ -18,6 +18,8 @@ import type { MigrationRouter } from './router.js';
  */
 export function routedProtocol(name: Exclude<ProtocolName, 'redis'>, router: MigrationRouter): MigrationProtocol {
   const pulls = new Map<number, Promise<void>>();
+  /** Source-based: the keys each group's copy sent, deleted at the source in the pause. */
+  const copiedKeys = new Map<number, Buffer[]>();
 
   /** Copies one group once; a priority pull and the background loop share it (Rocksteady). */
   const moveGroup = (ctx: MigrationContext, slot: number): Promise<void> => {
@@ -29,6 +31,7 @@ export function routedProtocol(name: Exclude<ProtocolName, 'redis'>, router: Mig
       // Operations already on their way to the source land before the copy reads the group.
       await router.drain(slot);
       const copied = await copySlot(ctx, slot);
+      copiedKeys.set(slot, copied);
       if (name !== 'source') {
         // Rocksteady, Fulva, proxy: no client wrote to the source since the drain, so the copied keys are all it holds.
         await dropSourceCopies(ctx, slot, copied, false);
@@ -77,7 +80,7 @@ export function routedProtocol(name: Exclude<ProtocolName, 'redis'>, router: Mig
           if (router.forwardFailures > 0) throw new MigrationError('STEP_FAILED', `${router.forwardFailures} forwarded write(s) failed at the destination`);
           // Every slot at once: the pause is the source-based downtime, keep it short.
           await Promise.all(ctx.groups.slots().map(async (slot) => {
-            await dropSourceCopies(ctx, slot);
+            await dropSourceCopies(ctx, slot, copiedKeys.get(slot));
             await handOver(ctx, slot);
           }));
         } finally {
