@@ -1,6 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { callText } from '../cluster/launcher/admin.js';
 import { readState } from '../cluster/launcher/state-file.js';
+import { parseClusterNodes } from '../controller/cluster.js';
 import { PROTOCOLS, type ProtocolName } from '../migration/protocol.js';
 import { parseSlotRange } from '../migration/slots.js';
 import { formatTable, migrationTable } from '../migration/table.js';
@@ -45,8 +47,16 @@ export const migrationTableCommand = new Command('migration-table')
     const protocols = o.protocols.split(',').map((p) => p.trim()) as ProtocolName[];
     for (const p of protocols) if (!PROTOCOLS.includes(p)) throw new Error(`unknown protocol ${p}: one of ${PROTOCOLS.join(', ')}`);
     const slots = parseSlotRange(o.slots);
+    // Start on the master that owns the range's first slot now (an earlier run may have left it elsewhere).
+    const lines = parseClusterNodes(await callText(state.host, masters[0]!.port, ['CLUSTER', 'NODES']));
+    const ownerId = lines.find((l) => l.role === 'master' && l.slots.some((t) => {
+      const [a, b] = t.split('-').map(Number);
+      return !t.startsWith('[') && a! <= slots.first && slots.first <= (b ?? a!);
+    }))?.id;
+    const first = masters.find((m) => m.id === ownerId) ?? masters[0]!;
+    const second = masters.find((m) => m !== first)!;
     const rows = await migrationTable({
-      host: state.host, masters: [masters[0]!.port, masters[1]!.port], seeds: state.nodes.map((n) => n.port),
+      host: state.host, masters: [first.port, second.port], seeds: state.nodes.map((n) => n.port),
       channelBytes: (from, to) => channelBytesFromFiles(o.dir, from, to),
       slots, keys: o.keys, valueBytes: o.valueBytes, clients: o.clients, beforeMs: o.before, groupPauseMs: o.groupPause,
       protocols, writeRatios: o.writeRatios.split(',').map(Number),

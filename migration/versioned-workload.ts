@@ -116,15 +116,3 @@ export class VersionedWorkload {
     this.history.errors.set(text, (this.history.errors.get(text) ?? 0) + 1);
   }
 }
-
-/** Longest gap without a successful operation between `from` and `to` (performance.now() ms). */
-export function longestGap(okAt: number[], from: number, to: number): number {
-  const ts = okAt.filter((t) => t >= from && t <= to).sort((a, b) => a - b);
-  let prev = from;
-  let gap = 0;
-  for (const t of ts) {
-    gap = Math.max(gap, t - prev);
-    prev = t;
-  }
-  return Math.max(gap, to - prev);
-}
