@@ -165,6 +165,8 @@ export async function connectRouter(rules: RouterRules, groups: GroupTable, dest
   const opts = { host: dest.host, port: dest.port, enableReadyCheck: false, maxRetriesPerRequest: 2, connectTimeout: 2000 };
   const direct = new Redis(opts);
   const forwards = rules === 'source' ? new Redis({ ...opts, connectionName: MIGRATION_CLIENT_NAME }) : undefined;
+  // A destination that dies fails the operations routed to it; the connection's own error events are not news.
+  for (const r of [direct, forwards]) r?.on('error', () => undefined);
   return {
     router: new MigrationRouter(rules, groups, direct, forwards),
     close() {
