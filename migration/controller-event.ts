@@ -24,6 +24,7 @@ const STATUS: Record<MigrationErrorCode, ControllerErrorCode> = {
   NODE_UNREACHABLE: 'NODE_UNREACHABLE',
   STEP_FAILED: 'BAD_STATE',
   ILLEGAL_TRANSITION: 'INTERNAL',
+  UNSUPPORTED_COMMAND: 'BAD_PARAMS',
 };
 
 export function asControllerError(e: unknown): unknown {

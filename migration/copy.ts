@@ -56,5 +56,9 @@ export async function copyKeys(ctx: MigrationContext, keys: string[]): Promise<v
 
 /** dest: SETSLOT IMPORTING for every slot of the move (RESTORE-ASKING and ASKING clients are served there). */
 export async function openImport(ctx: MigrationContext): Promise<void> {
-  await Promise.all(ctx.groups.slots().map((slot) => ctx.dest.call(['CLUSTER', 'SETSLOT', slot, 'IMPORTING', ctx.source.ep.id])));
+  // 32 at a time: each SETSLOT rewrites nodes.conf (clusterSaveConfigOrDie), a few ms each.
+  const slots = ctx.groups.slots();
+  for (let i = 0; i < slots.length; i += 32) {
+    await Promise.all(slots.slice(i, i + 32).map((slot) => ctx.dest.call(['CLUSTER', 'SETSLOT', slot, 'IMPORTING', ctx.source.ep.id])));
+  }
 }

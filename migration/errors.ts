@@ -6,7 +6,8 @@ export type MigrationErrorCode =
   | 'SAME_NODE' // --from and --to are one node
   | 'NODE_UNREACHABLE' // a node did not answer
   | 'STEP_FAILED' // a node refused a step (SETSLOT, MIGRATE, ...)
-  | 'ILLEGAL_TRANSITION'; // a group state change the state machine forbids (a bug)
+  | 'ILLEGAL_TRANSITION' // a group state change the state machine forbids (a bug)
+  | 'UNSUPPORTED_COMMAND'; // a routed client was asked for a command the router cannot route
 
 export class MigrationError extends Error {
   constructor(readonly code: MigrationErrorCode, message: string) {

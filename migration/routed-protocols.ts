@@ -78,11 +78,15 @@ export function routedProtocol(name: Exclude<ProtocolName, 'redis'>, router: Mig
           await router.drain();
           await router.flushForwards();
           if (router.forwardFailures > 0) throw new MigrationError('STEP_FAILED', `${router.forwardFailures} forwarded write(s) failed at the destination`);
-          // Every slot at once: the pause is the source-based downtime, keep it short.
-          await Promise.all(ctx.groups.slots().map(async (slot) => {
-            await dropSourceCopies(ctx, slot, copiedKeys.get(slot));
-            await handOver(ctx, slot);
-          }));
+          // 32 slots at a time: the pause is the source-based downtime, keep it short
+          // (each SETSLOT rewrites nodes.conf, so unbounded parallelism only queues).
+          const all = ctx.groups.slots();
+          for (let i = 0; i < all.length; i += 32) {
+            await Promise.all(all.slice(i, i + 32).map(async (slot) => {
+              await dropSourceCopies(ctx, slot, copiedKeys.get(slot));
+              await handOver(ctx, slot);
+            }));
+          }
         } finally {
           router.active = false;
           router.paused = undefined;

@@ -1,4 +1,4 @@
-import type { Cluster, Redis } from 'ioredis';
+import { type Cluster, Command, type Redis } from 'ioredis';
 import { keyHashSlot } from '../cluster/store/slot.js';
 import type { GroupTable } from './group-state.js';
 import type { KvClient } from './versioned-workload.js';
@@ -67,81 +67,81 @@ export class MigrationRouter {
   /** A KvClient that routes through this router, else through `base` (ioredis Cluster). */
   client(base: Cluster | KvClient): KvClient {
     return {
-      get: (key) => this.get(base, key),
-      set: (key, value) => this.set(base, key, value),
+      get: (key) => this.read(key, () => base.get(key), (asking) => this.destCall('get', [key], asking) as Promise<string | null>),
+      set: (key, value) => this.write(key, () => base.set(key, value), (asking) => this.destCall('set', [key, value], asking), ['set', key, value]),
     };
   }
 
-  private async get(base: KvClient, key: string): Promise<string | null> {
+  /**
+   * A read of `key`: through `viaBase` (the cluster client) when the key is not moving,
+   * else by the rules. `atDest(asking)` runs the same command on the destination
+   * (ASKING first while the group is not handed over). A value counts as missing when
+   * null or an empty array (HGETALL).
+   */
+  async read<T>(key: string, viaBase: () => Promise<T>, atDest: (asking: boolean) => Promise<T>): Promise<T> {
     const slot = keyHashSlot(key);
-    if (!this.active || this.groups.stateOf(slot) === undefined) return base.get(key);
+    if (!this.active || this.groups.stateOf(slot) === undefined) return viaBase();
     if (this.paused) await this.paused;
-    if (!this.active) return base.get(key);
+    if (!this.active) return viaBase();
     const st = this.groups.stateOf(slot)!;
     switch (this.rules) {
       case 'source':
-        return this.viaSource(slot, () => base.get(key));
+        return this.viaSource(slot, viaBase);
       case 'rocksteady': {
-        if (st === 'migrated') return this.destGet(key, false);
-        const v = await this.destGet(key);
-        if (v !== null) return v;
+        if (st === 'migrated') return atDest(false);
+        const v = await atDest(true);
+        if (!isMissing(v)) return v;
         this.counters.retries++;
         await this.pull(slot, key);
-        return this.destGet(key, this.groups.stateOf(slot) !== 'migrated');
+        return atDest(this.groups.stateOf(slot) !== 'migrated');
       }
       case 'fulva':
       case 'proxy': {
-        if (st === 'migrated') return this.destGet(key, false);
-        if (this.rules === 'proxy' && st === 'not-migrated') return this.viaSource(slot, () => base.get(key));
+        if (st === 'migrated') return atDest(false);
+        if (this.rules === 'proxy' && st === 'not-migrated') return this.viaSource(slot, viaBase);
         this.counters.duplicateReads++;
-        const [atSource, atDest] = await Promise.all([this.viaSource(slot, () => base.get(key)), this.destGet(key)]);
-        return atDest ?? atSource;
+        const [atSource, atDestination] = await Promise.all([this.viaSource(slot, viaBase), atDest(true)]);
+        return isMissing(atDestination) ? atSource : atDestination;
       }
     }
   }
 
-  private async set(base: KvClient, key: string, value: string): Promise<unknown> {
+  /**
+   * A write of `key` that replaces its whole value (SET): a partial update (HSET of one
+   * field) at the destination before the copy would make the copy skip the key and lose
+   * the other fields, so only whole-value writes may be routed. `command` is what a
+   * source-based forward sends again.
+   */
+  async write<T>(key: string, viaBase: () => Promise<T>, atDest: (asking: boolean) => Promise<T>, command: Array<string | Buffer | number>): Promise<T> {
     const slot = keyHashSlot(key);
-    if (!this.active || this.groups.stateOf(slot) === undefined) return base.set(key, value);
+    if (!this.active || this.groups.stateOf(slot) === undefined) return viaBase();
     if (this.paused) await this.paused;
-    if (!this.active) return base.set(key, value);
+    if (!this.active) return viaBase();
     const st = this.groups.stateOf(slot)!;
     if (this.rules === 'source') {
-      const r = await this.viaSource(slot, () => base.set(key, value));
+      const r = await this.viaSource(slot, viaBase);
       // The group's state when the write is done: a write that lands after its group
       // was (or began to be) copied must follow it to the destination.
-      if (this.groups.stateOf(slot) !== 'not-migrated') this.forward(key, value);
+      if (this.groups.stateOf(slot) !== 'not-migrated') this.forward(command);
       return r;
     }
-    if (this.rules === 'proxy' && st === 'not-migrated') return this.viaSource(slot, () => base.set(key, value));
-    return this.destSet(key, value, st !== 'migrated');
+    if (this.rules === 'proxy' && st === 'not-migrated') return this.viaSource(slot, viaBase);
+    return atDest(st !== 'migrated');
   }
 
-  /** A migrated group belongs to the destination already (handed over): no ASKING needed. */
-  private async destGet(key: string, asking = true): Promise<string | null> {
-    if (!asking) return this.dest.get(key);
-    const [[e1], [e2, v]] = (await this.dest.pipeline().asking().get(key).exec())!;
-    if (e1 || e2) throw e1 ?? e2;
-    return v as string | null;
+  /** One command on the destination, raw replies; ASKING first when the group is not handed over yet. */
+  destCall(name: string, args: Array<string | Buffer | number>, asking: boolean, raw = false): Promise<unknown> {
+    return sendOn(this.dest, name, args, asking, raw);
   }
 
-  private async destSet(key: string, value: string, asking: boolean): Promise<unknown> {
-    if (!asking) return this.dest.set(key, value);
-    const [[e1], [e2, v]] = (await this.dest.pipeline().asking().set(key, value).exec())!;
-    if (e1 || e2) throw e1 ?? e2;
-    return v;
-  }
-
-  private forward(key: string, value: string): void {
+  private forward(command: Array<string | Buffer | number>): void {
     this.counters.forwards++;
-    const link = this.forwardLink ?? this.dest;
+    const [name, ...args] = command;
     // A failed forward is counted: the handover refuses to complete after one (the
     // destination would miss a write); the source still has the value.
-    const p = link.pipeline().asking().set(key, value).exec().then(
-      (res) => {
-        if (!res || res.some(([e]) => e)) this.forwardFailures++;
-      },
-      () => this.forwardFailures++,
+    const p = sendOn(this.forwardLink ?? this.dest, String(name), args, true, true).then(
+      () => undefined,
+      () => void this.forwardFailures++,
     );
     this.forwarding.add(p);
     void p.finally(() => this.forwarding.delete(p));
@@ -174,4 +174,21 @@ export async function connectRouter(rules: RouterRules, groups: GroupTable, dest
       forwards?.disconnect();
     },
   };
+}
+
+/** null or an empty array (HGETALL of a missing key): the key is not there. */
+export function isMissing(v: unknown): boolean {
+  return v === null || v === undefined || (Array.isArray(v) && v.length === 0);
+}
+
+/** ASKING (when asked) and the command back to back on one connection: ASKING applies to the next command only. */
+function sendOn(conn: Redis, name: string, args: Array<string | Buffer | number>, asking: boolean, raw: boolean): Promise<unknown> {
+  if (asking) {
+    const a = new Command('asking', []);
+    a.promise.catch(() => undefined);
+    conn.sendCommand(a);
+  }
+  const cmd = new Command(name, args, raw ? { replyEncoding: null } : { replyEncoding: 'utf8' });
+  conn.sendCommand(cmd);
+  return cmd.promise;
 }
