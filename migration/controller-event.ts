@@ -51,6 +51,7 @@ export function acceptMigrate(events: EventLog, file: ClusterFile, lines: NodesL
   }
   const from = findNode(file, req.from);
   const to = findNode(file, req.to);
+  if (from.id === to.id) throw new ControllerError('BAD_PARAMS', 'SAME_NODE: from and to are the same node');
   const detail = { protocol, from: from.id, to: to.id, slots: formatRange(slots), keys: 0, bytes: null };
   const ev = events.accept('migrate', from.id, detail, [...new Set([groupOf(lines, from.id), groupOf(lines, to.id)])]);
   const body = async (e: Event) => {

@@ -109,6 +109,8 @@ describe('migration, redis protocol', () => {
       const bad: Array<[string[], RegExp]> = [
         [['--from', String(src!.port), '--to', String(dst!.port), '--slots', '1000-1099'], /BAD_STATE.*NOT_OWNER/], // moved already
         [['--from', String(dst!.port), '--to', String(src!.port), '--slots', '9-5'], /BAD_PARAMS/],
+        [['--from', String(dst!.port), '--to', String(src!.port)], /BAD_PARAMS/], // no --slots
+        [['--from', String(src!.port), '--to', String(src!.port), '--slots', '2000-2001'], /BAD_PARAMS.*SAME_NODE/],
         [['--from', String(dst!.port), '--to', String(src!.port), '--slots', '1000-1001', '--protocol', 'paxos'], /BAD_PARAMS/],
       ];
       for (const [args, want] of bad) {
