@@ -32,12 +32,18 @@ export function routedProtocol(name: Exclude<ProtocolName, 'redis'>, router: Mig
       await router.drain(slot);
       const copied = await copySlot(ctx, slot);
       copiedKeys.set(slot, copied);
+      ctx.groups.set(slot, 'migrated');
       if (name !== 'source') {
-        // Rocksteady, Fulva, proxy: no client wrote to the source since the drain, so the copied keys are all it holds.
+        // From `migrated` on no read goes to the source; once the reads already on their
+        // way there are answered, its copies can go. (Deleting them while a double read
+        // was in flight let both legs answer nil: a read that raced the copy at the
+        // destination and the delete at the source.)
+        await router.drain(slot);
+        // Rocksteady, Fulva, proxy: no client wrote to the source since the first drain, so the copied keys are all it holds.
         await dropSourceCopies(ctx, slot, copied, false);
         await handOver(ctx, slot);
+        router.handedOver.add(slot);
       }
-      ctx.groups.set(slot, 'migrated');
     })();
     pulls.set(slot, p);
     return p;

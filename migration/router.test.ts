@@ -53,7 +53,7 @@ describe('migration router', () => {
     expect(r.source.data.get(r.key)).toBe('a');
   });
 
-  it('router proxy: not-migrated -> source; ongoing -> writes to the destination with ASKING, reads to both, the destination wins; migrated -> destination without ASKING', async () => {
+  it('router proxy: not-migrated -> source; ongoing -> writes to the destination with ASKING, reads to both, the destination wins; migrated -> destination only, ASKING until handed over', async () => {
     const r = rig('proxy');
     r.router.active = true;
     await r.client.set(r.key, 'v1');
@@ -65,6 +65,12 @@ describe('migration router', () => {
     expect(await r.client.get(r.key)).toBe('v2');
     expect(r.router.counters.duplicateReads).toBe(2);
     r.groups.set(r.slot, 'migrated');
+    r.dest.log.length = 0;
+    r.source.log.length = 0;
+    expect(await r.client.get(r.key)).toBe('v2'); // copied, not handed over yet: ASKING, and no read at the source
+    expect(r.dest.log).toEqual(['asking', `get ${r.key}`]);
+    expect(r.source.log).toEqual([]);
+    r.router.handedOver.add(r.slot);
     r.dest.log.length = 0;
     expect(await r.client.get(r.key)).toBe('v2');
     expect(r.dest.log).toEqual([`get ${r.key}`]);

@@ -33,6 +33,8 @@ export class MigrationRouter {
   active = false;
   readonly counters: RouterCounters = { duplicateReads: 0, retries: 0, forwards: 0 };
   forwardFailures = 0;
+  /** Slots the destination owns already (SETSLOT NODE done): plain commands, no ASKING. */
+  readonly handedOver = new Set<number>();
   /** Source-based handover: operations on the moving groups wait while it is set. */
   paused: Promise<void> | undefined;
   /** Rocksteady's priority pull of one key, set by the protocol. */
@@ -88,16 +90,16 @@ export class MigrationRouter {
       case 'source':
         return this.viaSource(slot, viaBase);
       case 'rocksteady': {
-        if (st === 'migrated') return atDest(false);
+        if (st === 'migrated') return atDest(this.asking(slot));
         const v = await atDest(true);
         if (!isMissing(v)) return v;
         this.counters.retries++;
         await this.pull(slot, key);
-        return atDest(this.groups.stateOf(slot) !== 'migrated');
+        return atDest(this.asking(slot));
       }
       case 'fulva':
       case 'proxy': {
-        if (st === 'migrated') return atDest(false);
+        if (st === 'migrated') return atDest(this.asking(slot));
         if (this.rules === 'proxy' && st === 'not-migrated') return this.viaSource(slot, viaBase);
         this.counters.duplicateReads++;
         const [atSource, atDestination] = await Promise.all([this.viaSource(slot, viaBase), atDest(true)]);
@@ -126,7 +128,12 @@ export class MigrationRouter {
       return r;
     }
     if (this.rules === 'proxy' && st === 'not-migrated') return this.viaSource(slot, viaBase);
-    return atDest(st !== 'migrated');
+    return atDest(this.asking(slot));
+  }
+
+  /** ASKING until the destination owns the slot (an importing node serves only ASKING clients). */
+  private asking(slot: number): boolean {
+    return !this.handedOver.has(slot);
   }
 
   /** One command on the destination, raw replies; ASKING first when the group is not handed over yet. */
