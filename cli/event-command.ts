@@ -21,6 +21,11 @@ interface EventFlags {
   pause?: number;
   method?: string;
   patch?: string;
+  from?: string;
+  to?: string;
+  slots?: string;
+  protocol?: string;
+  batchKeys?: number;
   wait: boolean;
   timeout: number;
   json?: boolean;
@@ -47,8 +52,8 @@ function describe(e: EventView, indent = ''): string {
 }
 
 export const eventCommand = new Command('event')
-  .description('run a maintenance event through the controller: live-patch, cp-partial, cp-full, failover, snapshot, kill, restart')
-  .argument('<kind>', 'cp-partial | cp-full | failover | snapshot | kill | restart | live-patch')
+  .description('run a maintenance event through the controller: live-patch, cp-partial, cp-full, failover, snapshot, kill, restart, migrate')
+  .argument('<kind>', 'cp-partial | cp-full | failover | snapshot | kill | restart | live-patch | migrate')
   .option('--node <id>', 'node id, id prefix or client port (failover, snapshot, kill, restart; live-patch: where PATCH LOAD goes, default the first node)')
   .option('--group <id>', 'cp-partial/cp-full: only the group of this master (default: every group)')
   .addOption(new Option('--force', 'failover: CLUSTER FAILOVER FORCE').conflicts('takeover'))
@@ -56,6 +61,11 @@ export const eventCommand = new Command('event')
   .addOption(new Option('--method <method>', 'live-patch: how the patch spreads').choices(['pull', 'push']))
   .option('--patch <file>', 'live-patch: a signed bundle (kvnetlab patch sign | synth)')
   .option('--pause <ms>', 'cp-*: pause between groups (default: the controller\'s)', nonNegativeInt)
+  .option('--from <id>', 'migrate: the source master (id, id prefix or port)')
+  .option('--to <id>', 'migrate: the destination master')
+  .option('--slots <A-B>', 'migrate: the slot range to move')
+  .option('--protocol <p>', 'migrate: redis | source | rocksteady | fulva | proxy (migration/README.md)', 'redis')
+  .option('--batch-keys <n>', 'migrate: keys per batch (MIGRATE ... KEYS)', positiveInt)
   .option('--dir <path>', 'run directory (controller.json, controller.token)', 'run/cluster')
   .option('--url <url>', 'controller URL (default: from <dir>/controller.json)')
   .option('--token <token>', `bearer token (default: env ${ENV_TOKEN}, then <dir>/controller.token)`)
@@ -66,7 +76,8 @@ export const eventCommand = new Command('event')
     const url = o.url ?? readControllerFile(o.dir)?.url;
     if (!url) throw new Error(`no controller URL: none in ${o.dir}/controller.json (start \`kvnetlab controller --dir ${o.dir}\`) and no --url`);
     const token = o.token ?? process.env[ENV_TOKEN] ?? readTokenFile(o.dir);
-    const body = { kind, node: o.node, group: o.group, force: o.force, takeover: o.takeover, pauseMs: o.pause, method: o.method, patch: o.patch ? resolve(o.patch) : undefined };
+    const migrate = kind === 'migrate' ? { from: o.from, to: o.to, slots: o.slots, protocol: o.protocol, batchKeys: o.batchKeys } : {};
+    const body = { kind, node: o.node, group: o.group, force: o.force, takeover: o.takeover, pauseMs: o.pause, method: o.method, patch: o.patch ? resolve(o.patch) : undefined, ...migrate };
     const posted = await api(`${url}/events`, 'POST', token, body);
     if (posted.status !== 202) {
       const e = posted.json.error ?? { code: String(posted.status), message: JSON.stringify(posted.json) };

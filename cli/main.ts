@@ -12,6 +12,7 @@ import { runCommand } from './run-command.js';
 import { patchCommand } from './patch-command.js';
 import { captureCommand } from './capture-command.js';
 import { checkCommand } from './check-command.js';
+import { migrationTableCommand } from './migration-command.js';
 
 /**
  * kvnetlab: one binary, one subcommand per process kind.
@@ -36,7 +37,8 @@ const program = new Command('kvnetlab')
   .addCommand(patchCommand)
   .addCommand(captureCommand)
   .addCommand(checkCommand)
-  .addCommand(runCommand);
+  .addCommand(runCommand)
+  .addCommand(migrationTableCommand);
 
 program.parseAsync(process.argv).catch((e: Error) => {
   process.stderr.write(`kvnetlab: ${e.message}\n`);

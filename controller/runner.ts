@@ -9,12 +9,13 @@ import type { Event, EventLog, EventView } from './event-log.js';
 import { killNode, shutdownNode, snapshotPath, startNode } from './node-process.js';
 import { failover, info, myself, waitDemoted, waitSynced, within } from './node-roles.js';
 import { type Group, rollingRestart } from './rolling-restart.js';
+import { type MigrateRequestFields, acceptMigrate } from '../migration/controller-event.js';
 
 /** Event kinds the API accepts. */
-export const EVENT_KINDS = ['cp-partial', 'cp-full', 'failover', 'snapshot', 'kill', 'restart', 'live-patch'] as const;
+export const EVENT_KINDS = ['cp-partial', 'cp-full', 'failover', 'snapshot', 'kill', 'restart', 'live-patch', 'migrate'] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
-export interface EventRequest {
+export interface EventRequest extends MigrateRequestFields {
   kind: EventKind;
   node?: string;
   group?: string;
@@ -71,7 +72,9 @@ export class Runner implements EventService {
     const view = await liveView(file);
     let ev: Event;
     let body: (ev: Event) => Promise<void>;
-    if (req.kind === 'cp-partial' || req.kind === 'cp-full') {
+    if (req.kind === 'migrate') {
+      ({ ev, body } = acceptMigrate(this.events, file, view?.lines, req, this.o.timeoutMs));
+    } else if (req.kind === 'cp-partial' || req.kind === 'cp-full') {
       if (!view) throw new ControllerError('NODE_UNREACHABLE', 'no node of the cluster answers CLUSTER NODES');
       const all = groups(view.lines);
       let chosen = [...all.keys()];

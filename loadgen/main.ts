@@ -36,6 +36,8 @@ export interface LoadgenConfig {
   beforeRun?: () => Promise<void>;
   /** Called after the run phase, before --verify reads back (tests damage a key here). */
   afterRun?: () => Promise<void>;
+  /** Wraps every client (migration/loadgen-client.ts: a migration protocol's routing). */
+  wrapClient?: (client: KvClient) => KvClient;
 }
 
 export function newRunId(): string {
@@ -51,7 +53,10 @@ export async function runLoadgen(c: LoadgenConfig): Promise<RunSummary> {
   const sink = c.sink ?? (c.out ? new JsonLinesSink(c.out) : null);
   const clients: KvClient[] = [];
   try {
-    for (let i = 0; i < c.connections; i++) clients.push(standalone ? await connectStandalone(c.seeds[0]!) : await connectCluster(c.seeds));
+    for (let i = 0; i < c.connections; i++) {
+      const client = standalone ? await connectStandalone(c.seeds[0]!) : await connectCluster(c.seeds);
+      clients.push(c.wrapClient ? c.wrapClient(client) : client);
+    }
     const spec = { ...c.spec };
     const verifier = c.verify ? new Verifier() : undefined;
     let load: RunSummary['load'];

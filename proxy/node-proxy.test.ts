@@ -109,6 +109,27 @@ describe('proxy core on in-memory duplex pairs', () => {
     expect(r.rows().some((x) => x.channel === 'client')).toBe(false);
   });
 
+  it('proxy: MIGRATE connections (RESTORE-ASKING) and the migration coordinator (CLIENT SETNAME kvnetlab-migration) are channel migration', async () => {
+    const r = rig();
+    const restore = bulk('RESTORE-ASKING', 'k', '0', 'payload');
+    const migrate = r.connect('client', 42001);
+    migrate.client.write(bulk('AUTH', 'pw') + restore);
+    const coord = r.connect('client', 42002);
+    coord.client.write(bulk('HELLO', '3') + bulk('client', 'setname', 'kvnetlab-migration') + bulk('CLUSTER', 'GETKEYSINSLOT', '5', '100')); // as ioredis 6 opens
+    const plain = r.connect('client', 42003);
+    plain.client.write(bulk('CLIENT', 'SETNAME', 'app') + bulk('GET', 'k'));
+    await settle();
+    migrate.node.write('+OK\r\n+OK\r\n');
+    await settle();
+    r.advance(100);
+    r.proxy.tick();
+    const mig = r.rows().filter((x) => x.channel === 'migration');
+    expect(sum(mig.filter((x) => x.peer.endsWith(':42001')), (x) => x.direction === 'received')).toBe(bulk('AUTH', 'pw').length + restore.length);
+    expect(sum(mig.filter((x) => x.peer.endsWith(':42001')), (x) => x.direction === 'sent')).toBe(10);
+    expect(sum(mig.filter((x) => x.peer.endsWith(':42002')), (x) => x.direction === 'received')).toBe(bulk('HELLO', '3').length + bulk('client', 'setname', 'kvnetlab-migration').length + bulk('CLUSTER', 'GETKEYSINSLOT', '5', '100').length);
+    expect(r.rows().filter((x) => x.channel === 'client').every((x) => x.peer.endsWith(':42003'))).toBe(true);
+  });
+
   it('proxy: counts bus bytes and messages per message type, the peer and node named by their frames', async () => {
     const r = rig();
     const { client, node } = r.connect('bus', 41000);

@@ -11,18 +11,26 @@ import { Tally } from './tally.js';
  * `client` at the first other command (replication.c syncWithMaster sends only PING and
  * AUTH before REPLCONF). Bytes counted while undecided are held, not flushed, so they
  * end up under the channel decided later. Bus-port connections are `bus` from the start.
+ * Slot migration between nodes is `migration`: MIGRATE's own connection (cluster.c
+ * migrateCommand opens it with RESTORE-ASKING, after AUTH if any) and the migration
+ * coordinator's (migration/node-link.ts: CLIENT SETNAME kvnetlab-migration first).
  *
  *   undecided ──REPLCONF/PSYNC/SYNC──> replication
+ *       ├──RESTORE-ASKING, CLIENT SETNAME kvnetlab-migration──> migration
  *       └──────other command, close, timeout──> client
  */
-export type SessionState = 'undecided' | 'client' | 'replication' | 'bus';
+export type SessionState = 'undecided' | 'client' | 'replication' | 'bus' | 'migration';
 
 const LEGAL: Record<SessionState, readonly SessionState[]> = {
-  undecided: ['client', 'replication'],
+  undecided: ['client', 'replication', 'migration'],
   client: [],
   replication: [],
   bus: [],
+  migration: [],
 };
+
+/** CLIENT SETNAME value of the migration coordinator's connections (migration/node-link.ts). */
+export const MIGRATION_CLIENT_NAME = 'kvnetlab-migration';
 
 /** What a session needs from its proxy (narrow, STYLE.md 9). */
 export interface SessionEnv {
@@ -35,7 +43,8 @@ export interface SessionEnv {
   log(line: string): void;
 }
 
-const HANDSHAKE_PREFIX = new Set(['PING', 'AUTH']);
+// HELLO: ioredis 6 opens every connection with HELLO 3, before CLIENT SETNAME.
+const HANDSHAKE_PREFIX = new Set(['PING', 'AUTH', 'HELLO']);
 const REPLICATION_COMMANDS = new Set(['REPLCONF', 'PSYNC', 'SYNC']);
 
 export class Session {
@@ -110,14 +119,19 @@ export class Session {
     this.state = to;
   }
 
-  decide(to: 'client' | 'replication'): void {
+  decide(to: 'client' | 'replication' | 'migration'): void {
     if (this.state === 'undecided') this.transition(to);
-    if (to === 'client') this.sniffer = undefined;
+    if (to !== 'replication') this.sniffer = undefined;
   }
 
   private onCommand(args: string[]): boolean {
     const name = (args[0] ?? '').toUpperCase();
     if (this.state === 'undecided' && HANDSHAKE_PREFIX.has(name)) return true;
+    const migration = name === 'RESTORE-ASKING' || (name === 'CLIENT' && (args[1] ?? '').toUpperCase() === 'SETNAME' && args[2] === MIGRATION_CLIENT_NAME);
+    if (this.state === 'undecided' && migration) {
+      this.decide('migration');
+      return false;
+    }
     if (!REPLICATION_COMMANDS.has(name)) {
       if (this.state === 'undecided') this.decide('client');
       this.sniffer = undefined;

@@ -24,10 +24,17 @@ export const postEventSchema = {
       pauseMs: { type: 'integer', minimum: 0, maximum: 3_600_000 },
       method: { type: 'string', enum: ['pull', 'push'] },
       patch: { type: 'string', minLength: 1, maxLength: 4096 },
+      // migrate (migration/controller-event.ts)
+      from: NODE_REF,
+      to: NODE_REF,
+      slots: { type: 'string', pattern: '^[0-9]{1,5}(-[0-9]{1,5})?$' },
+      protocol: { type: 'string', enum: ['redis', 'source', 'rocksteady', 'fulva', 'proxy'] },
+      batchKeys: { type: 'integer', minimum: 1, maximum: 100_000 },
     },
     allOf: [
       { if: { properties: { kind: { const: 'live-patch' } } }, then: { required: ['method', 'patch'] } },
       { if: { properties: { kind: { enum: NEEDS_NODE } } }, then: { required: ['node'] } },
+      { if: { properties: { kind: { const: 'migrate' } } }, then: { required: ['from', 'to', 'slots'] } },
       { if: { required: ['force', 'takeover'], properties: { force: { const: true }, takeover: { const: true } } }, then: false },
     ],
   },

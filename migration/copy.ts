@@ -1,0 +1,64 @@
+import type { MigrationContext } from './protocol.js';
+import { MigrationError } from './errors.js';
+import { bulkList } from './node-link.js';
+
+/**
+ * Copies every key of `slot` from the source to the destination without moving it:
+ * MIGRATE ... COPY KEYS (cluster.c migrateCommand with COPY: the source keeps its keys;
+ * RESTORE-ASKING without REPLACE: a key the destination already has, because a client
+ * wrote it there since, is refused with BUSYKEY and keeps the newer value). The
+ * destination must be IMPORTING the slot. Returns the keys sent (dropSourceCopies reuses
+ * the list instead of asking for it again: key names are migration bytes too).
+ */
+export async function copySlot(ctx: MigrationContext, slot: number): Promise<Buffer[]> {
+  const { source, dest } = ctx;
+  const keys = bulkList(await source.call(['CLUSTER', 'GETKEYSINSLOT', slot, ALL_KEYS]));
+  for (let i = 0; i < keys.length; i += ctx.batchKeys) {
+    const batch = keys.slice(i, i + ctx.batchKeys);
+    try {
+      await source.call(['MIGRATE', dest.ep.host, dest.ep.port, '', 0, ctx.timeoutMs, 'COPY', 'KEYS', ...batch]);
+    } catch (e) {
+      // BUSYKEY: the destination has a newer value (written there during the move). Any other error stops.
+      if (!(e instanceof MigrationError && e.code === 'STEP_FAILED' && e.message.includes('BUSYKEY'))) throw e;
+    }
+    ctx.tally.batches++;
+  }
+  ctx.tally.keys += keys.length;
+  return keys;
+}
+
+/** GETKEYSINSLOT's count: every key of the slot (Redis allocates only what the slot holds). */
+const ALL_KEYS = 1_000_000;
+
+/**
+ * Deletes the source's copies of `slot` (every client reaches the destination for it by
+ * now): the keys copied, then whatever else the slot still holds (source-based: keys
+ * created at the source during the copy; they were forwarded).
+ */
+export async function dropSourceCopies(ctx: MigrationContext, slot: number, copied: Buffer[] = [], sweep = true): Promise<void> {
+  for (let i = 0; i < copied.length; i += 1000) await ctx.source.call(['DEL', ...copied.slice(i, i + 1000)]);
+  // Without a sweep when no client wrote to the source since the copy (the caller knows).
+  while (sweep) {
+    const keys = bulkList(await ctx.source.call(['CLUSTER', 'GETKEYSINSLOT', slot, 1000]));
+    if (keys.length === 0) return;
+    await ctx.source.call(['DEL', ...keys]);
+  }
+}
+
+/** Rocksteady's priority pull of one key: copied now, never over a newer value at the destination. */
+export async function copyKeys(ctx: MigrationContext, keys: string[]): Promise<void> {
+  try {
+    await ctx.source.call(['MIGRATE', ctx.dest.ep.host, ctx.dest.ep.port, '', 0, ctx.timeoutMs, 'COPY', 'KEYS', ...keys]);
+  } catch (e) {
+    if (!(e instanceof MigrationError && e.code === 'STEP_FAILED' && e.message.includes('BUSYKEY'))) throw e;
+  }
+}
+
+/** dest: SETSLOT IMPORTING for every slot of the move (RESTORE-ASKING and ASKING clients are served there). */
+export async function openImport(ctx: MigrationContext): Promise<void> {
+  // 32 at a time: each SETSLOT rewrites nodes.conf (clusterSaveConfigOrDie), a few ms each.
+  const slots = ctx.groups.slots();
+  for (let i = 0; i < slots.length; i += 32) {
+    await Promise.all(slots.slice(i, i + 32).map((slot) => ctx.dest.call(['CLUSTER', 'SETSLOT', slot, 'IMPORTING', ctx.source.ep.id])));
+  }
+}

@@ -1,0 +1,61 @@
+import { PeerClient, PeerIoError } from '../cluster/node/peer-client.js';
+import type { Reply } from '../cluster/resp/reply.js';
+import { MigrationError } from './errors.js';
+
+/** The name the coordinator's connections give themselves; the proxy files them under channel `migration`. */
+import { MIGRATION_CLIENT_NAME } from '../proxy/session.js';
+
+/** A node as a migration sees it: its cluster id and public (proxy) address. */
+export interface Endpoint {
+  id: string;
+  host: string;
+  port: number;
+}
+
+/** What a protocol calls on a node (narrow: fakes in unit tests, STYLE.md 9). */
+export interface NodeLink {
+  readonly ep: Endpoint;
+  /** One command; an error reply throws STEP_FAILED, an I/O failure NODE_UNREACHABLE. */
+  call(args: Array<string | number | Buffer>): Promise<Reply>;
+  close(): void;
+}
+
+/**
+ * One RESP connection from the coordinator to a node, opened lazily and named
+ * `kvnetlab-migration` first (CLIENT SETNAME), so every control byte of a migration
+ * (SETSLOT, GETKEYSINSLOT, MIGRATE) counts as migration traffic at the node's proxy.
+ */
+export class RespNodeLink implements NodeLink {
+  private peer: PeerClient | undefined;
+
+  constructor(readonly ep: Endpoint, private readonly timeoutMs: number) {}
+
+  async call(args: Array<string | number | Buffer>): Promise<Reply> {
+    const what = `${args.slice(0, 3).map(String).join(' ')} on ${this.ep.host}:${this.ep.port}`;
+    let reply: Reply;
+    try {
+      if (!this.peer || this.peer.broken) {
+        this.peer?.close();
+        this.peer = new PeerClient(this.ep.host, this.ep.port, this.timeoutMs);
+        await this.peer.pipeline([['CLIENT', 'SETNAME', MIGRATION_CLIENT_NAME]], this.timeoutMs);
+      }
+      [reply] = await this.peer.pipeline([args], this.timeoutMs);
+    } catch (e) {
+      if (e instanceof PeerIoError) throw new MigrationError('NODE_UNREACHABLE', `${what}: ${e.message}`);
+      throw e;
+    }
+    if (reply.t === 'error') throw new MigrationError('STEP_FAILED', `${what}: ${reply.v}`);
+    return reply;
+  }
+
+  close(): void {
+    this.peer?.close();
+    this.peer = undefined;
+  }
+}
+
+/** Bulk strings of an array reply (GETKEYSINSLOT). */
+export function bulkList(r: Reply): Buffer[] {
+  if (r.t !== 'array' || !r.v) return [];
+  return r.v.flatMap((x) => (x.t === 'bulk' && x.v ? [x.v] : []));
+}

@@ -1,0 +1,135 @@
+import { Cluster } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callText, fields, sleep, waitFor } from '../cluster/launcher/admin.js';
+import { keyHashSlot } from '../cluster/store/slot.js';
+import { parseClusterNodes } from '../controller/cluster.js';
+import { MigrationError } from '../migration/errors.js';
+import { GroupTable } from '../migration/group-state.js';
+import { checkHistory } from '../migration/linearizability.js';
+import { routedProtocol } from '../migration/routed-protocols.js';
+import { connectRouter } from '../migration/router.js';
+import { keysFor } from '../migration/keys.js';
+import { runMigration } from '../migration/run.js';
+import { parseSlotRange, slotsOf } from '../migration/slots.js';
+import { VersionedWorkload } from '../migration/versioned-workload.js';
+import { type TestCluster, startCluster } from './support/local-cluster.js';
+
+/*
+ * A migration interrupted by killing the destination master (kill -9) of a kvnetlab
+ * 3P-1R cluster under `up`: the migration fails, the group in progress goes back to the
+ * source (SETSLOT STABLE), the groups already moved are served by the destination's
+ * replica once it fails over, and every key is read back with its value; no slot is
+ * left without a live owner. Ports 19101-19112.
+ */
+const RANGE = parseSlotRange('0-599');
+const KILL_AFTER = 200;
+
+describe('migration, interrupted', () => {
+  let c: TestCluster;
+  beforeAll(async () => {
+    c = await startCluster({ primaries: 3, replicas: 1, basePort: 19101, nodeTimeout: 2000 });
+  }, 120_000);
+  afterAll(async () => {
+    await c?.stop();
+  });
+
+  it('migrate redis, destination killed midway: the source serves the groups not moved, the promoted replica the moved ones, every key is there, every slot has a live owner', async () => {
+    const masters = c.state.nodes.filter((n) => n.role === 'master');
+    const [src, dst] = masters;
+    const redis = new Cluster(c.seeds, { redisOptions: { connectTimeout: 1000 }, scaleReads: 'master', retryDelayOnClusterDown: 200, retryDelayOnFailover: 200, maxRedirections: 64 });
+    const keys = keysFor(RANGE, 200, 'int:');
+    const wl = new VersionedWorkload(redis, { keys, writers: 0, readers: 4, writePauseMs: 0, maxOps: 100_000 });
+    try {
+      await wl.load();
+      wl.start();
+      let killed = false;
+      const run = runMigration({
+        from: { host: '127.0.0.1', port: src!.port }, to: { host: '127.0.0.1', port: dst!.port }, slots: RANGE, protocol: 'redis', timeoutMs: 2000,
+        afterGroup: async (slot) => {
+          if (slot !== RANGE.first + KILL_AFTER - 1) return;
+          // Let the replica catch up first: a kill -9 loses what replication had not sent, migration or not.
+          await waitFor('the destination replica in sync', 10_000, async () => {
+            const m = fields(await callText('127.0.0.1', dst!.port, ['INFO', 'replication']));
+            return (m.slave0 ?? '').includes(`offset=${m.master_repl_offset}`);
+          }, 50);
+          process.kill(dst!.pid, 'SIGKILL');
+          killed = true;
+        },
+      });
+      const failed = await run.then(() => undefined, (e: unknown) => e);
+      expect(killed).toBe(true);
+      expect(failed).toBeInstanceOf(MigrationError);
+
+      // The source took the group in progress back at once: no MIGRATING marker left.
+      const srcNodes = await callText('127.0.0.1', src!.port, ['CLUSTER', 'NODES']);
+      expect(srcNodes).not.toMatch(/\[\d+-[<>]-/);
+      // The destination's replica takes over the groups already moved.
+      await waitFor('cluster_state:ok after the failover', 30_000, async () => (await callText('127.0.0.1', src!.port, ['CLUSTER', 'INFO'])).includes('cluster_state:ok'));
+      const lines = parseClusterNodes(await callText('127.0.0.1', src!.port, ['CLUSTER', 'NODES']));
+      const owner = new Map<number, string>();
+      for (const l of lines.filter((x) => x.role === 'master' && !x.flags.includes('fail'))) {
+        for (const t of l.slots.filter((s) => !s.startsWith('['))) {
+          const [a, b] = t.split('-').map(Number);
+          for (let s = a!; s <= (b ?? a!); s++) owner.set(s, l.id);
+        }
+      }
+      expect(owner.size).toBe(16384);
+      const promoted = owner.get(RANGE.first)!;
+      expect(promoted).not.toBe(src!.id);
+      expect(owner.get(RANGE.first + KILL_AFTER)).toBe(src!.id);
+      expect(owner.get(RANGE.last)).toBe(src!.id);
+
+      await sleep(500);
+      const history = await wl.stop();
+      expect(history.reads.length).toBeGreaterThan(100);
+      const finals = await wl.finals();
+      const missing = keys.filter((k) => finals.get(k) !== 1);
+      expect(missing.map((k) => `${k}@${keyHashSlot(k)}`)).toEqual([]);
+    } finally {
+      await wl.stop();
+      redis.disconnect();
+    }
+  }, 120_000);
+
+  it('migrate source, destination killed midway: the migration fails and the source serves every key with its latest acknowledged value; no stale read, no lost acknowledged write', async () => {
+    const masters = c.state.nodes.filter((n) => n.role === 'master');
+    const src = masters[0]!;
+    const dst = masters[2]!;
+    const range = parseSlotRange('1000-1299');
+    const groups = new GroupTable(slotsOf(range));
+    const { router, close } = await connectRouter('source', groups, { host: '127.0.0.1', port: dst.port });
+    const base = new Cluster(c.seeds, { redisOptions: { connectTimeout: 1000 }, scaleReads: 'master', retryDelayOnClusterDown: 200, maxRedirections: 64 });
+    const keys = keysFor(range, 200, 'sint:');
+    const wl = new VersionedWorkload(router.client(base), { keys, writers: 4, readers: 4, writePauseMs: 2, maxOps: 100_000 });
+    try {
+      await wl.load();
+      wl.start();
+      let killed = false;
+      const failed = await runMigration({
+        from: { host: '127.0.0.1', port: src.port }, to: { host: '127.0.0.1', port: dst.port }, slots: range, protocol: 'source', timeoutMs: 2000,
+        groups, protocolImpl: routedProtocol('source', router),
+        afterGroup: async (slot) => {
+          if (slot !== range.first + 100) return;
+          process.kill(dst.pid, 'SIGKILL');
+          killed = true;
+        },
+      }).then(() => undefined, (e: unknown) => e);
+      expect(killed).toBe(true);
+      expect(failed).toBeInstanceOf(MigrationError);
+      expect(router.counters.forwards).toBeGreaterThan(0);
+      await sleep(500); // the workload goes on against the source alone
+      const history = await wl.stop();
+      const finals = await wl.finals();
+      expect(checkHistory(history.writes, history.reads, finals).slice(0, 5)).toEqual([]);
+      expect(keys.every((k) => (finals.get(k) ?? 0) >= 1)).toBe(true);
+      const lines = parseClusterNodes(await callText('127.0.0.1', src.port, ['CLUSTER', 'NODES']));
+      const me = lines.find((l) => l.flags.includes('myself'))!;
+      expect(me.slots.some((t) => t.startsWith('[') )).toBe(false);
+      expect(me.slots.some((t) => { const [a, b] = t.split('-').map(Number); return a! <= range.first && range.last <= (b ?? a!); })).toBe(true);
+    } finally {
+      await wl.stop();
+      close();
+      base.disconnect();
+    }
+  }, 120_000);
+});
