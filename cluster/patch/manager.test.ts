@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ALL_COMMAND_FAMILIES } from '../commands/index.js';
 import { CommandRegistry } from '../commands/registry.js';
 import { KvBusType } from '../bus/constants.js';
+import { decodePatchRequest } from '../bus/patch-messages.js';
 import { trustedKey } from './keys.js';
 import { PatchManager, REREQUEST_MS } from './manager.js';
 import { signBundle } from './sign.js';
@@ -70,6 +71,25 @@ describe('patch manager', () => {
     expect(net.log.filter((s) => s.type === KvBusType.PATCH_REQUEST).length).toBe(2);
     expect(net.log.filter((s) => s.type === KvBusType.PATCH).length).toBe(2);
     expect(net.m('b').advert()).toEqual({ version: 1, bitmap: 1 });
+  });
+
+  it('patch: a node that lacks several versions pulls them oldest first and ends on the newest code', async () => {
+    const net = mesh(['a', 'b']);
+    net.gossip();
+    // Three patches of the same command: which one answers tells the order they applied in.
+    const echoSays = (word: string) =>
+      `export default (api) => ({ commands: [{ ...api.command('echo'), execute: () => api.reply.status('${word}') }] });`;
+    const words = ['one', 'two', 'three'];
+    for (let v = 1; v <= 3; v++) {
+      await net.m('a').register(signBundle({ id: `echo-${words[v - 1]}`, version: v, target: 'v1' }, echoSays(words[v - 1]!), keys.privateKey), 'pull');
+    }
+    net.gossip();
+    const request = net.log.find((s) => s.type === KvBusType.PATCH_REQUEST)!;
+    expect(decodePatchRequest(request.data)).toEqual([1, 2, 3]);
+    await net.deliver();
+    expect(net.m('b').list().map((r) => r.state)).toEqual(['applied', 'applied', 'applied']);
+    const echo = (net.m('b') as unknown as { d: { target: { lookup(n: string): { execute(c: unknown, a: Buffer[]): unknown } } } }).d.target.lookup('echo');
+    expect(JSON.stringify(echo.execute({}, []))).toContain('three');
   });
 
   it('patch: an unanswered request is sent again only after 5 s', async () => {

@@ -59,6 +59,8 @@ export class PatchManager {
   private readonly records = new Map<number, PatchRecord>();
   private readonly bundles = new Map<number, Buffer>();
   private readonly inFlight = new Set<number>();
+  /** The tail of the load/apply chain (inOrder). */
+  private applying: Promise<unknown> = Promise.resolve();
   private readonly requestedAt = new Map<number, number>();
   private readonly peerSupport = new Map<string, boolean>();
   lastRefusal = '';
@@ -95,7 +97,9 @@ export class PatchManager {
     this.peerSupport.set(peer, ad !== undefined);
     if (!ad || ad.version === 0) return;
     const now = this.d.now();
-    const want = advertVersions(ad).filter((v) => {
+    // Oldest first: the peer answers in this order and the PATCH frames arrive in it over
+    // the one link, so a node that lags several versions applies them as their origin did.
+    const want = advertVersions(ad).sort((a, b) => a - b).filter((v) => {
       if (this.bundles.has(v) || this.inFlight.has(v)) return false;
       if (this.records.get(v)?.state === 'refused') return false; // refused here: asking again would loop
       const at = this.requestedAt.get(v);
@@ -187,8 +191,10 @@ export class PatchManager {
       if (via === 'bus') r.receivedMs = now;
       else r.registeredMs = now;
       const b = verifyBundle(bundle, this.d.trust, this.d.codeVersion);
-      const changes = await loadPatch(b.module, b.manifest, this.d.codeVersion, this.d.target);
-      const applied = await applyAtQuiescentPoint(this.d.target, changes, () => this.d.now());
+      const applied = await this.inOrder(async () => {
+        const changes = await loadPatch(b.module, b.manifest, this.d.codeVersion, this.d.target);
+        return applyAtQuiescentPoint(this.d.target, changes, () => this.d.now());
+      });
       r.replaced = [...applied.commands, ...applied.stages];
       r.appliedMs = applied.atMs;
       this.bundles.set(version, bundle);
@@ -200,6 +206,17 @@ export class PatchManager {
     } finally {
       this.inFlight.delete(version);
     }
+  }
+
+  /**
+   * Loads and applications run one at a time, in the order the bundles arrived: two
+   * patches of the same command applied concurrently could finish newest first and leave
+   * the older code answering.
+   */
+  private inOrder<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.applying.then(fn, fn);
+    this.applying = run.catch(() => undefined);
+    return run;
   }
 
   private refuse(r: PatchRecord, e: PatchError): PatchRecord {
