@@ -10,8 +10,17 @@ import { ControllerError } from './errors.js';
  */
 export interface NodeEntry {
   id: string;
+  /** The public client port (the proxy's when proxies run): how users and peers reach it. */
   port: number;
   busPort: number;
+  /**
+   * Where the controller talks to the node: its own port, behind no proxy (cluster.json's
+   * nodePort). The controller is the experimenter's control plane, like an operator's
+   * shell: its polls (INFO every 50 ms while an event runs) must not be counted as the
+   * event's network cost. What the event itself causes (replication, bus, the nodes'
+   * own traffic) still crosses the proxies.
+   */
+  adminPort: number;
   pid: number;
   dir: string;
   cmdlineMark: string;
@@ -30,11 +39,11 @@ export function readCluster(runDir: string): ClusterFile {
   if (!state || !Array.isArray(state.nodes)) throw new ControllerError('NO_CLUSTER', `no cluster state in ${resolve(runDir)} (run \`kvnetlab up\` first)`);
   const nodes: NodeEntry[] = [];
   for (const raw of state.nodes) {
-    const n = raw as Partial<NodeEntry> & { kind?: string };
+    const n = raw as Partial<NodeEntry> & { kind?: string; nodePort?: number };
     if (typeof n.port !== 'number' || typeof n.id !== 'string' || typeof n.dir !== 'string') continue;
     if (n.kind !== undefined && n.kind !== 'node') continue;
     nodes.push({
-      id: n.id, port: n.port, busPort: n.busPort ?? n.port + 10000, pid: n.pid ?? 0, dir: n.dir,
+      id: n.id, port: n.port, busPort: n.busPort ?? n.port + 10000, adminPort: n.nodePort ?? n.port, pid: n.pid ?? 0, dir: n.dir,
       cmdlineMark: n.cmdlineMark ?? `--port ${n.port}`, argv: Array.isArray(n.argv) ? n.argv : undefined,
     });
   }
@@ -78,7 +87,7 @@ export async function liveView(file: ClusterFile, except: string[] = []): Promis
   for (const n of file.nodes) {
     if (except.includes(n.id)) continue;
     try {
-      return { from: n, lines: parseClusterNodes(await callText(file.host, n.port, ['CLUSTER', 'NODES'])) };
+      return { from: n, lines: parseClusterNodes(await callText(file.host, n.adminPort, ['CLUSTER', 'NODES'])) };
     } catch {
       // down or restarting: ask the next one
     }

@@ -56,7 +56,7 @@ function mapField(r: Reply, key: string): string | undefined {
 }
 
 export async function livePatch(ev: Event, file: ClusterFile, plan: LivePatchPlan, timeoutMs: number): Promise<void> {
-  const loaded = await call(file.host, plan.origin.port, ['PATCH', 'LOAD', plan.bundle, plan.method.toUpperCase()], timeoutMs).catch((e: Error) => {
+  const loaded = await call(file.host, plan.origin.adminPort, ['PATCH', 'LOAD', plan.bundle, plan.method.toUpperCase()], timeoutMs).catch((e: Error) => {
     throw new ControllerError('NODE_UNREACHABLE', `PATCH LOAD on node ${plan.origin.port}: ${e.message}`);
   });
   if (loaded.t === 'error') throw new ControllerError('BAD_STATE', `PATCH LOAD on node ${plan.origin.port}: ${loaded.v}`);
@@ -69,7 +69,7 @@ export async function livePatch(ev: Event, file: ClusterFile, plan: LivePatchPla
       if (seen.has(n.id)) continue;
       let rec: NodePatchRecord | undefined;
       try {
-        rec = parsePatchLine(fields(await callText(file.host, n.port, ['INFO', 'patches'])), plan.version);
+        rec = parsePatchLine(fields(await callText(file.host, n.adminPort, ['INFO', 'patches'])), plan.version);
       } catch {
         // a node that does not answer now may answer on the next round
       }

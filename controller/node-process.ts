@@ -44,7 +44,7 @@ export async function captureArgv(file: ClusterFile, n: NodeEntry): Promise<stri
     const args = readFileSync(`/proc/${n.pid}/cmdline`, 'utf8').split('\0').filter((a) => a !== '');
     return args.length > 1 ? args : undefined;
   }
-  const get = (name: string) => configGet(file.host, n.port, name);
+  const get = (name: string) => configGet(file.host, n.adminPort, name);
   // The same flags as cluster/launcher/up.ts gives redis-server.
   return [
     // Its own ports, not n.port: behind a proxy it listens internally and announces the proxy's.
@@ -123,7 +123,7 @@ export async function shutdownNode(runDir: string, file: ClusterFile, n: NodeEnt
   if (!isAlive(n.pid, n.cmdlineMark)) return;
   await rememberArgv(runDir, file, n);
   try {
-    await call(file.host, n.port, ['SHUTDOWN', save ? 'SAVE' : 'NOSAVE'], timeoutMs);
+    await call(file.host, n.adminPort, ['SHUTDOWN', save ? 'SAVE' : 'NOSAVE'], timeoutMs);
   } catch {
     // the connection closes as the node exits: expected
   }
@@ -146,7 +146,7 @@ export async function startNode(runDir: string, file: ClusterFile, n: NodeEntry,
   n.pid = pid;
   await within(`node ${n.port} to answer PING after its restart`, timeoutMs, async () => {
     if (!isAlive(pid, n.cmdlineMark)) throw new GiveUp(`node ${n.port} exited right after its restart; see ${n.dir}/node.log`);
-    const info = fields(await callText(file.host, n.port, ['INFO', 'server']));
+    const info = fields(await callText(file.host, n.adminPort, ['INFO', 'server']));
     if (Number(info.process_id) !== pid) throw new GiveUp(`port ${n.port} is served by another process (pid ${info.process_id})`);
     return true;
   });
@@ -167,5 +167,5 @@ function setPid(runDir: string, port: number, pid: number, argv?: string[]): voi
 
 /** The node's snapshot file (CONFIG GET dir + dbfilename), for cp-full's delete and snapshot's size. */
 export async function snapshotPath(file: ClusterFile, n: NodeEntry): Promise<string> {
-  return join(await configGet(file.host, n.port, 'dir'), await configGet(file.host, n.port, 'dbfilename'));
+  return join(await configGet(file.host, n.adminPort, 'dir'), await configGet(file.host, n.adminPort, 'dbfilename'));
 }

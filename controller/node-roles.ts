@@ -19,7 +19,7 @@ export async function within(what: string, timeoutMs: number, check: () => Promi
 
 export async function info(file: ClusterFile, n: NodeEntry, section: string): Promise<Record<string, string>> {
   try {
-    return fields(await callText(file.host, n.port, ['INFO', section]));
+    return fields(await callText(file.host, n.adminPort, ['INFO', section]));
   } catch (e) {
     throw new ControllerError('NODE_UNREACHABLE', `INFO ${section} on node ${n.port}: ${(e as Error).message}`);
   }
@@ -27,7 +27,7 @@ export async function info(file: ClusterFile, n: NodeEntry, section: string): Pr
 
 /** This node's line of its own CLUSTER NODES (`myself`). */
 export async function myself(file: ClusterFile, n: NodeEntry) {
-  const lines = parseClusterNodes(await callText(file.host, n.port, ['CLUSTER', 'NODES']));
+  const lines = parseClusterNodes(await callText(file.host, n.adminPort, ['CLUSTER', 'NODES']));
   const me = lines.find((l) => l.flags.includes('myself'));
   if (!me) throw new ControllerError('NODE_UNREACHABLE', `node ${n.port}: no myself line in CLUSTER NODES`);
   return me;
@@ -75,10 +75,10 @@ export function probeKey(slotRanges: string[]): string {
 export async function probeReplica(file: ClusterFile, n: NodeEntry, master: NodeEntry, timeoutMs: number): Promise<void> {
   const key = probeKey((await myself(file, master)).slots);
   const value = randomBytes(8).toString('hex');
-  const set = await call(file.host, master.port, ['SET', key, value, 'PX', 60_000]);
+  const set = await call(file.host, master.adminPort, ['SET', key, value, 'PX', 60_000]);
   if (set.t === 'error') throw new ControllerError('BAD_STATE', `probe SET on ${master.port}: ${set.v}`);
   await within(`node ${n.port} to read the probe written on ${master.port}`, timeoutMs, async () => {
-    const peer = new PeerClient(file.host, n.port, 2000);
+    const peer = new PeerClient(file.host, n.adminPort, 2000);
     try {
       const [, got] = await peer.pipeline([['READONLY'], ['GET', key]], 2000);
       return got?.t === 'bulk' && got.v?.toString() === value;
@@ -114,7 +114,7 @@ export async function failover(file: ClusterFile, n: NodeEntry, start: FailoverM
   const misses: string[] = [];
   for (const [i, mode] of ladder.entries()) {
     const args = mode === 'default' ? ['CLUSTER', 'FAILOVER'] : ['CLUSTER', 'FAILOVER', mode.toUpperCase()];
-    const r = await call(file.host, n.port, args).catch((e: Error) => ({ t: 'error' as const, v: e.message }));
+    const r = await call(file.host, n.adminPort, args).catch((e: Error) => ({ t: 'error' as const, v: e.message }));
     if (r.t === 'error') {
       o.log(`failover ${n.port}: ${args.join(' ')} -> ${r.v}`);
       misses.push(`${args.join(' ')}: ${r.v}`);
@@ -141,7 +141,7 @@ export async function waitDemoted(file: ClusterFile, oldMaster: NodeEntry, newMa
 /** cluster_state:ok on every listed node. */
 export async function waitClusterOk(file: ClusterFile, nodes: NodeEntry[], timeoutMs: number): Promise<void> {
   await within('cluster_state:ok on every node', timeoutMs, async () => {
-    for (const n of nodes) if (fields(await callText(file.host, n.port, ['CLUSTER', 'INFO'])).cluster_state !== 'ok') return false;
+    for (const n of nodes) if (fields(await callText(file.host, n.adminPort, ['CLUSTER', 'INFO'])).cluster_state !== 'ok') return false;
     return true;
   }, 200);
 }

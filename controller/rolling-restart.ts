@@ -43,7 +43,7 @@ export async function rollingRestart(ev: Event, runDir: string, file: ClusterFil
     if (!o.full) {
       // A backlog big enough for the writes made while a node is down (replication.c
       // addReplyReplicationBacklog serves PSYNC from it; too small means a full sync).
-      await call(file.host, g.master.port, ['CONFIG', 'SET', 'repl-backlog-size', o.backlogBytes]);
+      await call(file.host, g.master.adminPort, ['CONFIG', 'SET', 'repl-backlog-size', o.backlogBytes]);
     }
     for (const r of [first, ...others]) await restartAndResync(ev, runDir, file, r, g.master, o);
     const outcome = await ev.phase('failover', first.id, String(first.port), async (d) => {
@@ -56,7 +56,7 @@ export async function rollingRestart(ev: Event, runDir: string, file: ClusterFil
       return out;
     });
     ev.log(`group ${i + 1}/${groups.length}: ${first.port} is master (${outcome.mode}, ${outcome.attempts} attempt(s))`);
-    if (!o.full) await call(file.host, first.port, ['CONFIG', 'SET', 'repl-backlog-size', o.backlogBytes]);
+    if (!o.full) await call(file.host, first.adminPort, ['CONFIG', 'SET', 'repl-backlog-size', o.backlogBytes]);
     await restartAndResync(ev, runDir, file, g.master, first, o);
     if (i < groups.length - 1 && o.pauseMs > 0) await ev.phase('pause', '', '', async (d) => {
       d.ms = o.pauseMs;

@@ -143,7 +143,7 @@ export class Runner implements EventService {
       }
       case 'snapshot': {
         const started = Date.now();
-        await callText(file.host, n.port, ['SAVE']).catch((e: Error) => {
+        await callText(file.host, n.adminPort, ['SAVE']).catch((e: Error) => {
           throw new ControllerError('NODE_UNREACHABLE', `SAVE on node ${n.port}: ${e.message}`);
         });
         const path = await snapshotPath(file, n);
@@ -159,7 +159,7 @@ export class Runner implements EventService {
           d.pid = await startNode(this.o.runDir, file, n, t);
         });
         // A restarted node first rejoins (an old master learns it was replaced), then a replica resyncs.
-        await within(`node ${n.port} to report cluster_state:ok`, t, async () => (await info(file, n, 'replication')) !== undefined && (await callText(file.host, n.port, ['CLUSTER', 'INFO'])).includes('cluster_state:ok'));
+        await within(`node ${n.port} to report cluster_state:ok`, t, async () => (await info(file, n, 'replication')) !== undefined && (await callText(file.host, n.adminPort, ['CLUSTER', 'INFO'])).includes('cluster_state:ok'));
         const repl = await info(file, n, 'replication');
         if (repl.role === 'slave') {
           const master = file.nodes.find((x) => x.port === Number(repl.master_port));
