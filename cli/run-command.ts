@@ -1,3 +1,4 @@
+import { median } from '../scenario/update-lag.js';
 import { Command } from 'commander';
 import { DEFAULT_COLLECTOR_PORT } from '../telemetry/open-sink.js';
 import { ScenarioError } from '../scenario/errors.js';
@@ -50,8 +51,8 @@ export const runCommand = addStoreOptions(new Command('run')
     });
     process.stdout.write(`\nper-event overhead of run ${outcome.runId} (bytes above the run's baseline rate over the same time, per channel):\n${outcome.table}`);
     const lags = ['pull', 'push'].map((m) => {
-      const v = outcome.data.subRuns.flatMap((r) => r.events.filter((e) => e.method === m && e.lagMs !== undefined).map((e) => e.lagMs!)).sort((a, b) => a - b);
-      return v.length ? `${m} median ${v[Math.floor((v.length - 1) / 2)]} ms (${v.length})` : '';
+      const v = outcome.data.subRuns.flatMap((r) => r.events.filter((e) => e.method === m && e.lagMs !== undefined).map((e) => e.lagMs!));
+      return v.length ? `${m} median ${median(v)!.toFixed(0)} ms (${v.length})` : '';
     }).filter(Boolean);
     if (lags.length) process.stdout.write(`update lag: ${lags.join(', ')}\n`);
     if (outcome.failedEvents > 0) process.stdout.write(`${outcome.failedEvents} event(s) failed: see the report\n`);

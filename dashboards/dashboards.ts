@@ -119,7 +119,7 @@ export const PER_EVENT_OVERHEAD = `WITH
     SELECT run_id, event_id, kind, node, status, start_ms, end_ms,
       intDiv(start_ms, 100) * 100 AS w0, intDiv(end_ms + 99, 100) * 100 AS w1
     FROM events FINAL
-    WHERE run_id IN (\${run:singlequote}) AND parent_id = '' AND end_ms > 0),
+    WHERE run_id IN (\${run:singlequote}) AND parent_id = '' AND end_ms > 0 AND kind != 'capture'),
   b AS (
     SELECT run_id, ts_ms, channel, sum(bytes) AS bytes
     FROM traffic

@@ -107,7 +107,9 @@ async function subRunReport(store: Pick<Store, 'query'>, meta: SubRunMeta): Prom
     .map((r): BucketBytes => ({ ts_ms: num(r.ts_ms), channel: 'bus', bytes: num(r.bytes) }));
 
   const rows = await queryRows(store, `SELECT event_id, parent_id, kind, node, start_ms, end_ms, status, detail FROM events FINAL WHERE run_id = ${id} ORDER BY start_ms`);
-  const top = rows.filter((r) => r.parent_id === '');
+  // A capture (`up --capture`) is an instrument running for the whole run, not a
+  // maintenance event: as a window it would leave no baseline.
+  const top = rows.filter((r) => r.parent_id === '' && r.kind !== 'capture');
   const events: ReportEvent[] = top.map((r) => {
     const detail = JSON.parse(String(r.detail || '{}')) as Record<string, unknown>;
     const phases = rows.filter((p) => p.parent_id === r.event_id && p.kind === 'apply').map((p) => ({ detail: JSON.parse(String(p.detail || '{}')) }));
