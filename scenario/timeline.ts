@@ -128,8 +128,13 @@ async function loadgen(s: Scenario, sub: SubRun, seedPort: number, o: TimelineOp
     const summary = await runLoadgen({
       spec, phase, seeds: [{ host: '127.0.0.1', port: seedPort }], connections: l.connections, target: l.target,
       seed: 1, memoryBytes: 0, runId: sub.runId, out: null, sink, progress: () => undefined, stopped,
+      // The run phase remembers every acknowledged write and reads each key back at the
+      // end: the acknowledged writes lost across all of the run's events (loadgen --verify).
+      verify: phase === 'run',
     });
     o.log(phase === 'load' ? `load: ${summary.load?.records ?? 0} records written` : `load: ${summary.operations} operations, ${summary.throughput_ops} ops/s`);
+    const v = summary.verify;
+    if (v) o.log(`verify: ${v.acknowledged_writes} acknowledged writes to ${v.keys} keys across the run's events: ${v.lost} lost, ${v.stale} stale, ${v.unreadable} unreadable`);
   } catch (e) {
     o.log(`load failed: ${(e as Error).message}`);
   }
