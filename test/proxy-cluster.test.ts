@@ -173,7 +173,10 @@ function checkIdleBus(rows: TrafficRow[], c: TestCluster, ext = 0): void {
   }
   const single = rows.filter((r) => r.messages === 1);
   expect(single.length).toBeGreaterThan(20);
-  for (const r of single) expect([2464 + ext, 2568 + ext]).toContain(r.bytes);
+  // 3 gossip entries (wanted = max(3, N/10), at most N-2 = 4 here, minus the receiver);
+  // fewer when cluster.c's clusterSetGossipEntry loop skips a peer that has no link and no
+  // slots (a replica whose link is being re-established: seen once in CI, 1 entry, 2376 B).
+  for (const r of single) expect([2360 + ext, 2464 + ext, 2568 + ext]).toContain(r.bytes);
   for (const r of rows) expect((r.bytes - (2256 + ext) * r.messages) % 104).toBe(0);
   expect(single.filter((r) => r.bytes === 2568 + ext).length / single.length).toBeGreaterThan(0.5);
 }

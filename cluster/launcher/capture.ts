@@ -35,8 +35,9 @@ export async function startCapture(o: CaptureSpawn): Promise<CaptureState> {
     ...(o.bufferMb ? ['--buffer-mb', String(o.bufferMb)] : []),
   ];
   const pid = spawnDetached(process.execPath, args, capDir, log, o.env);
-  // `--dir <dir>` after `capture` as whole arguments: this cluster's capture, no other.
-  const state: CaptureState = { pid, cmdlineMark: `capture --iface ${o.iface}`, log, iface: o.iface, out: o.storeArgs ? undefined : out };
+  // The interface, the port source and `--dir <dir>` as whole arguments: this cluster's
+  // capture and no other (two clusters may both capture on lo).
+  const state: CaptureState = { pid, cmdlineMark: `capture --iface ${o.iface} --ports auto --dir ${o.dir}`, log, iface: o.iface, out: o.storeArgs ? undefined : out };
   await waitFor('capture to open the interface', o.timeoutMs, async () => {
     const text = existsSync(log) ? readFileSync(log, 'utf8') : '';
     if (/:C \S+ capturing on /.test(text)) return true;
