@@ -2,7 +2,7 @@ import { type ClusterFile, type NodesLine, findNode, groupOf } from '../controll
 import { ControllerError, type ControllerErrorCode } from '../controller/errors.js';
 import type { Event, EventLog } from '../controller/event-log.js';
 import { MigrationError, type MigrationErrorCode } from './errors.js';
-import { PROTOCOLS, type ProtocolName } from './protocol.js';
+import type { ProtocolName } from './protocol.js';
 import { protocolByName } from './protocols.js';
 import { runMigration } from './run.js';
 import { formatRange, parseSlotRange } from './slots.js';
@@ -43,7 +43,6 @@ export function acceptMigrate(events: EventLog, file: ClusterFile, lines: NodesL
   const protocol = (req.protocol ?? 'redis') as ProtocolName;
   let slots;
   try {
-    if (!PROTOCOLS.includes(protocol)) throw new MigrationError('BAD_PROTOCOL', `protocol "${protocol}": one of ${PROTOCOLS.join(', ')}`);
     protocolByName(protocol);
     slots = parseSlotRange(req.slots);
   } catch (e) {

@@ -1,14 +1,28 @@
 import { MigrationError } from './errors.js';
-import type { MigrationProtocol, ProtocolName } from './protocol.js';
+import { type MigrationProtocol, PROTOCOLS, type ProtocolName } from './protocol.js';
 import { redisProtocol } from './redis-protocol.js';
 
-/** The protocols that run with the nodes alone; the others need a cooperating proxy or client. */
+/**
+ * The protocols that run with the nodes alone. source, rocksteady, fulva and proxy route
+ * through the migration router in the client's process (routed-protocols.ts), which
+ * hands runMigration its own `protocolImpl`.
+ */
 const REGISTRY: Partial<Record<ProtocolName, MigrationProtocol>> = {
   redis: redisProtocol,
 };
 
-export function protocolByName(name: ProtocolName): MigrationProtocol {
+/** Throws BAD_PROTOCOL unless `name` is one of PROTOCOLS. */
+export function checkProtocolName(name: string): asserts name is ProtocolName {
+  if (!(PROTOCOLS as readonly string[]).includes(name)) throw new MigrationError('BAD_PROTOCOL', `protocol "${name}": one of ${PROTOCOLS.join(', ')}`);
+}
+
+/** The protocol that runs on the nodes alone (the controller's event), else BAD_PROTOCOL saying where it runs. */
+export function protocolByName(name: string): MigrationProtocol {
+  checkProtocolName(name);
   const p = REGISTRY[name];
-  if (!p) throw new MigrationError('BAD_PROTOCOL', `protocol "${name}" is not implemented yet (done: ${Object.keys(REGISTRY).join(', ')})`);
+  if (!p) {
+    throw new MigrationError('BAD_PROTOCOL', `protocol "${name}" runs through the migration router in the client's process ` +
+      `(kvnetlab migration-table, npm run bench:migration); on the nodes alone: ${Object.keys(REGISTRY).join(', ')}`);
+  }
   return p;
 }

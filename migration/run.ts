@@ -2,8 +2,8 @@ import { parseClusterNodes } from '../controller/cluster.js';
 import { MigrationError } from './errors.js';
 import { GroupTable } from './group-state.js';
 import { type Endpoint, type NodeLink, RespNodeLink } from './node-link.js';
-import { PROTOCOLS, type MigrationContext, type MigrationProtocol, type MigrationTally, type ProtocolName } from './protocol.js';
-import { protocolByName } from './protocols.js';
+import { type MigrationContext, type MigrationProtocol, type MigrationTally, type ProtocolName } from './protocol.js';
+import { checkProtocolName, protocolByName } from './protocols.js';
 import { type SlotRange, formatRange, slotsOf } from './slots.js';
 
 export interface MigrationOptions {
@@ -43,7 +43,7 @@ export interface MigrationResult extends MigrationTally {
  * before the error is rethrown, so the groups it did not finish stay with the source.
  */
 export async function runMigration(o: MigrationOptions): Promise<MigrationResult> {
-  if (!PROTOCOLS.includes(o.protocol)) throw new MigrationError('BAD_PROTOCOL', `protocol "${o.protocol}": one of ${PROTOCOLS.join(', ')}`);
+  checkProtocolName(o.protocol);
   const impl = o.protocolImpl ?? protocolByName(o.protocol);
   const timeoutMs = o.timeoutMs ?? 5000;
   const log = o.log ?? (() => undefined);
