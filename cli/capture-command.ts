@@ -4,12 +4,8 @@ import { CaptureError } from '../capture/errors.js';
 import { bpfFilter, type Leg } from '../capture/port-map.js';
 import { portsSource } from '../capture/ports-source.js';
 import { TotalsSink } from '../proxy/totals.js';
-import { JsonLinesSink, MemorySink } from '../telemetry/local-sinks.js';
-import { openSink } from '../telemetry/open-sink.js';
-import type { RowSink } from '../telemetry/rows.js';
-import { TeeSink } from '../telemetry/tee-sink.js';
 import { positiveInt } from './options.js';
-import { addStoreOptions, storeTarget } from './store-options.js';
+import { addStoreOptions, openInstrumentSink } from './store-options.js';
 
 const log = (line: string) => process.stdout.write(`${process.pid}:C ${new Date().toISOString()} ${line}\n`);
 
@@ -31,17 +27,6 @@ interface Flags {
   clickhouseUrl?: string;
 }
 
-function openCaptureSink(o: Flags): { sink: RowSink; where: string } {
-  if (o.sink === 'memory') {
-    const memory = new MemorySink();
-    setInterval(() => memory.take('traffic'), 1000).unref();
-    return { sink: memory, where: 'memory' };
-  }
-  if (o.sink === 'jsonl') return { sink: new JsonLinesSink(o.out ?? 'capture.jsonl'), where: o.out ?? 'capture.jsonl' };
-  const store = openSink({ ...storeTarget(o), closeTimeoutMs: o.closeTimeout, log: (line) => log(`store: ${line}`) });
-  if (!o.out) return { sink: store, where: store.location };
-  return { sink: new TeeSink([store, new JsonLinesSink(o.out)]), where: `${store.location} and ${o.out}` };
-}
 
 /**
  * `kvnetlab capture`: libpcap on an interface, filtered to the cluster's ports, counted
@@ -71,7 +56,7 @@ export const captureCommand = addStoreOptions(
     const src = portsSource(o.ports, o.dir, o.leg, o.host);
     const filter = bpfFilter(src.ports());
     runId = o.runId ?? src.runId ?? `capture-${new Date().toISOString()}`;
-    const opened = openCaptureSink(o);
+    const opened = openInstrumentSink(o, 'capture.jsonl', log);
     sink = new TotalsSink(opened.sink);
     where = opened.where;
     capture = await Capture.start({ iface: o.iface, filter, leg: o.leg, ports: src.ports, namesKnown: src.complete, runId, sink, bufferBytes: o.bufferMb * 1024 * 1024, log, verbose: o.verbose });

@@ -1,44 +1,13 @@
 import { Command, Option } from 'commander';
 import { newRegistry, serveMetrics } from '../telemetry/metrics.js';
-import { openSink } from '../telemetry/open-sink.js';
-import type { RowSink } from '../telemetry/rows.js';
-import { TeeSink } from '../telemetry/tee-sink.js';
 import { listenProxy, tcpUpstream } from '../proxy/listen.js';
 import { proxyMetrics } from '../proxy/metrics.js';
 import { NodeProxy } from '../proxy/node-proxy.js';
-import { JsonLinesSink, MemorySink } from '../telemetry/local-sinks.js';
 import { TotalsSink } from '../proxy/totals.js';
 import { portNumber, positiveInt } from './options.js';
-import { addStoreOptions, storeTarget } from './store-options.js';
+import { type SinkFlags, addStoreOptions, openInstrumentSink } from './store-options.js';
 
 const log = (line: string) => process.stdout.write(`${process.pid}:P ${new Date().toISOString()} ${line}\n`);
-
-interface SinkFlags {
-  sink: 'store' | 'jsonl' | 'memory';
-  out?: string;
-  closeTimeout: number;
-  storeDir?: string;
-  collectorUrl?: string;
-  clickhouseUrl?: string;
-}
-
-/**
- * Where the rows go: the telemetry store (`--sink store`: the collector owning
- * --store-dir, a --collector-url or a --clickhouse-url; with --out also a JSON-lines
- * copy), a JSON-lines file, or memory (counted, then dropped: for benchmarks).
- */
-function openProxySink(o: SinkFlags, registry: ReturnType<typeof newRegistry> | undefined): { sink: RowSink; where: string } {
-  if (o.sink === 'memory') {
-    const memory = new MemorySink();
-    // Counting stays on; rows are dropped after the tick so memory stays flat.
-    setInterval(() => memory.take('traffic'), 1000).unref();
-    return { sink: memory, where: 'memory' };
-  }
-  if (o.sink === 'jsonl') return { sink: new JsonLinesSink(o.out ?? 'traffic.jsonl'), where: o.out ?? 'traffic.jsonl' };
-  const store = openSink({ ...storeTarget(o), registry, closeTimeoutMs: o.closeTimeout, log: (line) => log(`store: ${line}`) });
-  if (!o.out) return { sink: store, where: store.location };
-  return { sink: new TeeSink([store, new JsonLinesSink(o.out)]), where: `${store.location} and ${o.out}` };
-}
 
 /**
  * `kvnetlab proxy`: one node's measuring proxy (proxy/README.md). Listens on the
@@ -67,7 +36,7 @@ export const proxyCommand = addStoreOptions(
   // histogram) cost CPU on the relay's hot loop.
   const registry = o.metricsPort ? newRegistry('proxy') : undefined;
   const metrics = registry ? proxyMetrics(registry, o.nodeName ?? publicAddress) : undefined;
-  const { sink: inner, where } = openProxySink(o as SinkFlags, registry);
+  const { sink: inner, where } = openInstrumentSink(o as SinkFlags, 'traffic.jsonl', log, registry);
   const sink = new TotalsSink(inner);
   const proxy = new NodeProxy({
     runId: o.runId,
