@@ -61,6 +61,12 @@ export class Session {
   private sniffer?: RespSniffer;
   private downScanner?: BusFrameScanner;
   private upScanner?: BusFrameScanner;
+  /**
+   * The bucket of the chunk a scanner is reading: taken once per chunk, so a frame's
+   * bytes and its count land in the same bucket (two clock reads a few µs apart could
+   * straddle a 100 ms boundary and leave a row with 1 message and 0 bytes).
+   */
+  private chunkBucket = 0;
 
   constructor(
     readonly kind: ListenerKind,
@@ -94,19 +100,20 @@ export class Session {
 
   /** Bytes read from downstream (the node receives them). */
   fromDown(chunk: Buffer): void {
-    if (this.downScanner) return this.downScanner.write(chunk);
+    if (this.downScanner) return this.scan(this.downScanner, chunk);
     this.tally.add(this.env.bucketOf(this.env.now()), RECEIVED, '', chunk.length, 0);
     if (this.sniffer) this.sniffer.write(chunk);
   }
 
   /** Bytes read from upstream (the node sent them). */
   fromUp(chunk: Buffer): void {
-    if (this.upScanner) return this.upScanner.write(chunk);
+    if (this.upScanner) return this.scan(this.upScanner, chunk);
     this.tally.add(this.env.bucketOf(this.env.now()), SENT, '', chunk.length, 0);
   }
 
   /** Both sides closed: bytes a scanner still held (a frame cut short) count as unknown. */
   close(): void {
+    this.chunkBucket = this.env.bucketOf(this.env.now());
     this.downScanner?.end();
     this.upScanner?.end();
     this.closed = true;
@@ -146,10 +153,15 @@ export class Session {
     return name === 'REPLCONF';
   }
 
+  private scan(scanner: BusFrameScanner, chunk: Buffer): void {
+    this.chunkBucket = this.env.bucketOf(this.env.now());
+    scanner.write(chunk);
+  }
+
   private scanner(dir: DirIndex, onSender: (name: string, port: number) => void): BusFrameScanner {
     return new BusFrameScanner({
-      onSegment: (type, bytes) => this.tally.add(this.env.bucketOf(this.env.now()), dir, busMsgName(type), bytes, 0),
-      onFrame: (type) => this.tally.add(this.env.bucketOf(this.env.now()), dir, busMsgName(type), 0, 1),
+      onSegment: (type, bytes) => this.tally.add(this.chunkBucket, dir, busMsgName(type), bytes, 0),
+      onFrame: (type) => this.tally.add(this.chunkBucket, dir, busMsgName(type), 0, 1),
       onSender,
     });
   }
