@@ -11,6 +11,15 @@ const REGISTRY: Partial<Record<ProtocolName, MigrationProtocol>> = {
   redis: redisProtocol,
 };
 
+/**
+ * Whether `name` runs on the nodes (and their proxies) alone, so any client works
+ * during the move; the others need the migration router in the client's process
+ * (router.ts, routed-protocols.ts).
+ */
+export function runsOnTheCluster(name: ProtocolName): boolean {
+  return REGISTRY[name] !== undefined;
+}
+
 /** Throws BAD_PROTOCOL unless `name` is one of PROTOCOLS. */
 export function checkProtocolName(name: string): asserts name is ProtocolName {
   if (!(PROTOCOLS as readonly string[]).includes(name)) throw new MigrationError('BAD_PROTOCOL', `protocol "${name}": one of ${PROTOCOLS.join(', ')}`);

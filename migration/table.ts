@@ -2,9 +2,10 @@ import { Cluster } from 'ioredis';
 import { encodeCommand } from '../cluster/resp/encode.js';
 import { GroupTable } from './group-state.js';
 import type { ProtocolName } from './protocol.js';
+import { runsOnTheCluster } from './protocols.js';
 import { RatioWorkload, downtime, windowStats } from './ratio-workload.js';
 import { routedProtocol } from './routed-protocols.js';
-import { connectRouter } from './router.js';
+import { type RouterRules, connectRouter } from './router.js';
 import { runMigration } from './run.js';
 import { keysFor } from './keys.js';
 import { type SlotRange, formatRange, slotsOf } from './slots.js';
@@ -74,7 +75,7 @@ export async function migrationTable(o: MigrationTableOptions): Promise<Migratio
     for (const protocol of o.protocols) {
       for (const ratio of o.writeRatios) {
         const groups = new GroupTable(slotsOf(o.slots));
-        const routed = protocol === 'redis' ? undefined : await connectRouter(protocol, groups, { host: o.host, port: to });
+        const routed = runsOnTheCluster(protocol) ? undefined : await connectRouter(protocol as RouterRules, groups, { host: o.host, port: to });
         const wl = new RatioWorkload(routed ? routed.router.client(base) : base, { keys, clients: o.clients, writeRatio: ratio / 100, valueBytes: o.valueBytes, maxOps: o.maxOpsPerCell ?? 2_000_000, seed: ratio + 1 });
         wl.start();
         const t0 = Date.now();
