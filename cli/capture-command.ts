@@ -3,8 +3,10 @@ import { Capture } from '../capture/capture.js';
 import { CaptureError } from '../capture/errors.js';
 import { bpfFilter, type Leg } from '../capture/port-map.js';
 import { portsSource } from '../capture/ports-source.js';
+import { CaptureMetricsSink } from '../capture/metrics.js';
 import { TotalsSink } from '../proxy/totals.js';
-import { positiveInt } from './options.js';
+import { newRegistry, serveMetrics } from '../telemetry/metrics.js';
+import { portNumber, positiveInt } from './options.js';
 import { addStoreOptions, openInstrumentSink } from './store-options.js';
 
 const log = (line: string) => process.stdout.write(`${process.pid}:C ${new Date().toISOString()} ${line}\n`);
@@ -22,6 +24,7 @@ interface Flags {
   duration?: number;
   closeTimeout: number;
   verbose: boolean;
+  metricsPort?: number;
   storeDir?: string;
   collectorUrl?: string;
   clickhouseUrl?: string;
@@ -46,10 +49,12 @@ export const captureCommand = addStoreOptions(
     .option('--buffer-mb <n>', "libpcap's ring buffer in MiB (about 16 packets per MiB on loopback: see capture/README.md)", positiveInt, 256)
     .option('--duration <s>', 'stop after this many seconds', positiveInt)
     .option('--close-timeout <ms>', 'at stop, wait this long for the store to take the buffered rows', positiveInt, 10_000)
-    .option('--verbose', 'log connection classification', false),
+    .option('--verbose', 'log connection classification', false)
+    .option('--metrics-port <port>', 'serve Prometheus /metrics on this port (telemetry/METRICS.md)', portNumber),
 ).action(async (o: Flags) => {
-  let capture: Capture;
+  let capture: Capture | undefined;
   let sink: TotalsSink;
+  let metrics: Awaited<ReturnType<typeof serveMetrics>> | undefined;
   let where: string;
   let runId: string;
   try {
@@ -57,9 +62,15 @@ export const captureCommand = addStoreOptions(
     const filter = bpfFilter(src.ports());
     runId = o.runId ?? src.runId ?? `capture-${new Date().toISOString()}`;
     const opened = openInstrumentSink(o, 'capture.jsonl', log);
-    sink = new TotalsSink(opened.sink);
+    const registry = o.metricsPort === undefined ? undefined : newRegistry('capture');
+    const kernel = () => {
+      const k = capture?.summary().kernel;
+      return k && 'dropped' in k ? k : undefined;
+    };
+    sink = new TotalsSink(registry ? new CaptureMetricsSink(opened.sink, registry, kernel) : opened.sink);
     where = opened.where;
     capture = await Capture.start({ iface: o.iface, filter, leg: o.leg, ports: src.ports, namesKnown: src.complete, runId, sink, bufferBytes: o.bufferMb * 1024 * 1024, log, verbose: o.verbose });
+    if (registry) metrics = await serveMetrics(registry, o.host, o.metricsPort!);
     log(`capturing on ${o.iface}, ${src.describe}, filter "${filter}", rows (run ${runId}) to ${where}`);
   } catch (e) {
     if (e instanceof CaptureError) {
@@ -73,7 +84,8 @@ export const captureCommand = addStoreOptions(
     if (stopping) return;
     stopping = true;
     log(`${why}: stopping`);
-    const summary = await capture.stop();
+    const summary = await capture!.stop();
+    await metrics?.close();
     await sink.close();
     const dropped = sink.dropped();
     log(`kernel ${JSON.stringify(summary.kernel)}`);

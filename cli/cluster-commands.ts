@@ -28,6 +28,7 @@ export const upCommand = addStoreOptions(new Command('up')
   .option('--capture', 'also start `kvnetlab capture` (libpcap) on the cluster\'s public ports (capture/README.md)', false)
   .option('--capture-iface <name>', 'interface for --capture', 'lo')
   .option('--capture-buffer-mb <n>', "libpcap's ring buffer of --capture in MiB", positiveInt)
+  .option('--capture-metrics-port <port>', 'the capture serves Prometheus /metrics on this port', portNumber)
   .option('--no-store', 'no telemetry store: no collector, no runs row (proxies write JSON lines)')
   .option('--no-controller', 'do not start the controller (kvnetlab event ... needs it)')
   .option('--controller-port <port>', 'HTTP port of the controller (127.0.0.1 only; 0 = any free port, `kvnetlab event` finds it in --dir)', portOrZero, DEFAULT_CONTROLLER_PORT)
@@ -50,7 +51,7 @@ export const upCommand = addStoreOptions(new Command('up')
       store: o.store
         ? { dir: o.storeDir, collectorPort: o.collectorPort, collectorUrl: o.collectorUrl, clickhouseUrl: o.clickhouseUrl }
         : undefined,
-      capture: o.capture ? { iface: o.captureIface, bufferMb: o.captureBufferMb } : undefined,
+      capture: o.capture ? { iface: o.captureIface, bufferMb: o.captureBufferMb, metricsPort: o.captureMetricsPort } : undefined,
       timeoutMs: o.timeout,
       progress,
       patchSupport: o.patchSupport,

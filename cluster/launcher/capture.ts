@@ -19,6 +19,8 @@ export interface CaptureSpawn {
   storeArgs?: string[];
   env?: NodeJS.ProcessEnv;
   bufferMb?: number;
+  /** Serve the capture's Prometheus /metrics on this port. */
+  metricsPort?: number;
   timeoutMs: number;
 }
 
@@ -33,6 +35,7 @@ export async function startCapture(o: CaptureSpawn): Promise<CaptureState> {
     kvnetlabCli(), 'capture', '--iface', o.iface, '--ports', 'auto', '--dir', o.dir, '--run-id', o.runId,
     ...(o.storeArgs ?? ['--sink', 'jsonl', '--out', out]),
     ...(o.bufferMb ? ['--buffer-mb', String(o.bufferMb)] : []),
+    ...(o.metricsPort === undefined ? [] : ['--metrics-port', String(o.metricsPort)]),
   ];
   const pid = spawnDetached(process.execPath, args, capDir, log, o.env);
   // The interface, the port source and `--dir <dir>` as whole arguments: this cluster's

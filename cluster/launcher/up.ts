@@ -35,7 +35,7 @@ export interface UpOptions {
   /** kvnetlab node i serves /metrics on this port + i (redis-server has no such endpoint). */
   nodeMetricsBasePort?: number;
   /** Start `kvnetlab capture` on this interface with the cluster (cluster/launcher/capture.ts). */
-  capture?: { iface: string; bufferMb?: number };
+  capture?: { iface: string; bufferMb?: number; metricsPort?: number };
   /** Progress lines (the CLI prints them; tests collect them). */
   progress: (line: string) => void;
   timeoutMs: number;
@@ -166,7 +166,7 @@ export async function up(o: UpOptions): Promise<LocalClusterState> {
 
     if (o.capture) {
       state.capture = await startCapture({
-        dir, iface: o.capture.iface, runId: state.runId!, bufferMb: o.capture.bufferMb, timeoutMs: o.timeoutMs,
+        dir, iface: o.capture.iface, runId: state.runId!, bufferMb: o.capture.bufferMb, metricsPort: o.capture.metricsPort, timeoutMs: o.timeoutMs,
         storeArgs: store?.proxyArgs, env: store?.proxyEnv,
       });
       writeState(dir, state);
