@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ALL_COMMAND_FAMILIES } from '../commands/index.js';
 import { CommandRegistry } from '../commands/registry.js';
 import { KvBusType } from '../bus/constants.js';
-import { decodePatchRequest } from '../bus/patch-messages.js';
+import { decodePatchRequest, encodePatch, patchExt } from '../bus/patch-messages.js';
 import { trustedKey } from './keys.js';
 import { PatchManager, REREQUEST_MS } from './manager.js';
 import { signBundle } from './sign.js';
@@ -90,6 +90,49 @@ describe('patch manager', () => {
     expect(net.m('b').list().map((r) => r.state)).toEqual(['applied', 'applied', 'applied']);
     const echo = (net.m('b') as unknown as { d: { target: { lookup(n: string): { execute(c: unknown, a: Buffer[]): unknown } } } }).d.target.lookup('echo');
     expect(JSON.stringify(echo.execute({}, []))).toContain('three');
+  });
+
+  it("patch: a PATCH frame whose version differs from its bundle's manifest is refused as BAD_BUNDLE and nothing is applied or kept", async () => {
+    const net = mesh(['a', 'b']);
+    net.gossip();
+    const bundle = makeSyntheticPatch({ size: 1000, version: 3, target: 'v1', privateKey: keys.privateKey });
+    net.m('b').onMessage('a', KvBusType.PATCH, encodePatch(7, bundle), 2256 + 8 + bundle.length);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(net.m('b').get(3)).toBeUndefined();
+    expect(net.m('b').get(7)).toBeUndefined();
+    expect(net.m('b').list()).toMatchObject([{ state: 'refused', via: 'bus', from: 'a', refusal: { code: 'BAD_BUNDLE' } }]);
+    expect(net.m('b').list()[0]!.refusal!.message).toMatch(/frame of version 7 carries a bundle of version 3/);
+    expect(net.m('b').advert()).toEqual({ version: 0, bitmap: 0 });
+    // The same bundle in a right frame is applied.
+    net.m('b').onMessage('a', KvBusType.PATCH, encodePatch(3, bundle), 2256 + 8 + bundle.length);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(net.m('b').get(3)).toMatchObject({ state: 'applied' });
+  });
+
+  it('patch: after a damaged copy from one peer, the version is pulled from another peer; a refused patch itself is not asked for again', async () => {
+    const net = mesh(['a', 'b', 'c']);
+    net.gossip();
+    const good = makeSyntheticPatch({ size: 1000, version: 5, target: 'v1', privateKey: keys.privateKey });
+    const damaged = Buffer.from(good);
+    damaged[damaged.length - 1]! ^= 0xff; // the module's last byte: the signature no longer verifies
+    net.m('b').onMessage('a', KvBusType.PATCH, encodePatch(5, damaged), 2256 + 8 + damaged.length);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(net.m('b').get(5)).toMatchObject({ state: 'refused', refusal: { code: 'BAD_SIGNATURE' } });
+    await net.m('c').register(good, 'pull');
+    net.gossip();
+    const asked = net.log.filter((s) => s.type === KvBusType.PATCH_REQUEST && s.from === 'b');
+    expect(asked.map((s) => [s.to, decodePatchRequest(s.data)])).toEqual([['c', [5]]]);
+    await net.deliver();
+    expect(net.m('b').get(5)).toMatchObject({ state: 'applied', from: 'c' });
+
+    // A patch refused for what it is (another target) stays refused: no request loop.
+    const other = makeSyntheticPatch({ size: 1000, version: 6, target: 'v9', privateKey: keys.privateKey });
+    net.m('b').onMessage('c', KvBusType.PATCH, encodePatch(6, other), 2256 + 8 + other.length);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(net.m('b').get(6)).toMatchObject({ state: 'refused', refusal: { code: 'WRONG_TARGET' } });
+    const before = net.log.length;
+    net.m('b').onPing('c', [patchExt({ version: 6, bitmap: 0b11 })]); // c advertises 6 and 5
+    expect(net.log.length).toBe(before);
   });
 
   it('patch: an unanswered request is sent again only after 5 s', async () => {

@@ -17,7 +17,7 @@ import type { PingExt } from '../bus/message.js';
 import { advertOf, advertVersions, decodePatch, decodePatchRequest, encodePatch, encodePatchRequest, findPatchAdvert, patchExt } from '../bus/patch-messages.js';
 import { type ApplyTarget, applyAtQuiescentPoint } from './apply.js';
 import { decodeBundle } from './bundle.js';
-import { PatchError } from './errors.js';
+import { PatchError, type PatchErrorCode } from './errors.js';
 import type { TrustedKey } from './keys.js';
 import { type LoadTarget, loadPatch } from './load.js';
 import { type PatchRecord, newRecord, transition } from './record.js';
@@ -55,6 +55,9 @@ export interface PatchCounters {
   requestBytesReceived: number;
 }
 
+/** Refusals of one copy's bytes: another peer's copy of the same version may be good. */
+const COPY_REFUSALS: ReadonlySet<PatchErrorCode> = new Set(['BAD_SIGNATURE', 'BAD_BUNDLE']);
+
 export class PatchManager {
   private readonly records = new Map<number, PatchRecord>();
   private readonly bundles = new Map<number, Buffer>();
@@ -62,6 +65,8 @@ export class PatchManager {
   /** The tail of the load/apply chain (inOrder). */
   private applying: Promise<unknown> = Promise.resolve();
   private readonly requestedAt = new Map<number, number>();
+  /** Per version, the peers whose copy was refused here (never asked for it again). */
+  private readonly refusedFrom = new Map<number, Set<string>>();
   private readonly peerSupport = new Map<string, boolean>();
   lastRefusal = '';
   readonly counters: PatchCounters = {
@@ -101,7 +106,11 @@ export class PatchManager {
     // the one link, so a node that lags several versions applies them as their origin did.
     const want = advertVersions(ad).sort((a, b) => a - b).filter((v) => {
       if (this.bundles.has(v) || this.inFlight.has(v)) return false;
-      if (this.records.get(v)?.state === 'refused') return false; // refused here: asking again would loop
+      const r = this.records.get(v);
+      // A refused version is asked again only if the refusal was about the copy (its bytes
+      // were damaged or tampered with) and only from a peer whose copy was not refused:
+      // bounded by the number of peers, and a genuinely bad patch is never looped on.
+      if (r?.state === 'refused' && (!COPY_REFUSALS.has(r.refusal!.code) || this.refusedFrom.get(v)?.has(peer))) return false;
       const at = this.requestedAt.get(v);
       return at === undefined || now - at >= REREQUEST_MS;
     });
@@ -127,8 +136,8 @@ export class PatchManager {
     } else if (type === KvBusType.PATCH) {
       this.counters.patchReceived++;
       this.counters.patchBytesReceived += frameLen;
-      const { bundle } = decodePatch(data);
-      void this.accept(bundle, 'bus', peer);
+      const { version, bundle } = decodePatch(data);
+      void this.accept(bundle, 'bus', peer, version);
     }
   }
 
@@ -156,7 +165,7 @@ export class PatchManager {
   }
 
   /** Verify, load, apply; a refusal is recorded, logged, and the node keeps its code. */
-  private async accept(bundle: Buffer, via: PatchRecord['via'], from: string): Promise<PatchRecord> {
+  private async accept(bundle: Buffer, via: PatchRecord['via'], from: string, frameVersion?: number): Promise<PatchRecord> {
     const now = this.d.now();
     let version = 0;
     let id = '';
@@ -164,6 +173,12 @@ export class PatchManager {
       const m = decodeBundle(bundle).manifest;
       version = m.version;
       id = m.id;
+      // A PATCH frame names the version it carries (the requester asked for it by that
+      // number): a frame whose bundle says otherwise is refused before anything is kept,
+      // so a wrong frame can neither fill another version's slot nor answer a request.
+      if (frameVersion !== undefined && frameVersion !== version) {
+        throw new PatchError('BAD_BUNDLE', `PATCH frame of version ${frameVersion} carries a bundle of version ${version}`);
+      }
     } catch (e) {
       return this.refuseUndecodable(e as PatchError, via, from, bundle.length, now);
     }
@@ -221,6 +236,10 @@ export class PatchManager {
 
   private refuse(r: PatchRecord, e: PatchError): PatchRecord {
     if (r.state !== 'refused') transition(r, 'refused', this.d.log);
+    if (r.via === 'bus') {
+      const peers = this.refusedFrom.get(r.version) ?? new Set<string>();
+      this.refusedFrom.set(r.version, peers.add(r.from));
+    }
     r.refusal = { code: e.code, message: e.detail };
     this.lastRefusal = e.code;
     this.d.log(`patch v${r.version} refused: ${e.message}`);
