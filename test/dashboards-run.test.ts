@@ -29,7 +29,7 @@ import { shortRun, type ShortRun } from './support/short-run.js';
  */
 const exec = promisify(execFile);
 const root = projectRoot();
-const PORTS = { basePort: 18001, collectorPort: 18020, controllerPort: 18021, nodeMetricsPort: 18101, proxyMetricsPort: 18201 };
+const PORTS = { basePort: 18001, collectorPort: 18020, controllerPort: 18021, nodeMetricsPort: 18101, proxyMetricsPort: 18201, captureMetricsPort: 18301 };
 const PROMETHEUS_PORT = 18030;
 /** Live patching is in this build when its module is (the `patch` branch, contract-patch.md). */
 const HAS_LIVE_PATCH = existsSync(join(root, 'cluster', 'patch'));
@@ -57,7 +57,7 @@ let prometheus: ChildProcess | undefined;
 
 /**
  * The committed scrape config with its ports moved to the test's: node 9101+i -> 18101+i,
- * proxy 9201+i -> 18201+i, collector 8124, controller 8125, Prometheus 9090. Jobs, labels
+ * proxy 9201+i -> 18201+i, capture 9301 -> 18301 (no capture in this run: a target down), collector 8124, controller 8125, Prometheus 9090. Jobs, labels
  * and target lists stay as committed.
  */
 function testScrapeConfig(): string {
@@ -68,6 +68,7 @@ function testScrapeConfig(): string {
   const move = (port: number) =>
     port >= 9101 && port < 9200 ? PORTS.nodeMetricsPort + port - 9101
     : port >= 9201 && port < 9300 ? PORTS.proxyMetricsPort + port - 9201
+    : port === 9301 ? PORTS.captureMetricsPort
     : port === 8124 ? PORTS.collectorPort : port === 8125 ? PORTS.controllerPort : port === 9090 ? PROMETHEUS_PORT : undefined;
   for (const job of cfg.scrape_configs) {
     for (const sc of job.static_configs) {
