@@ -119,7 +119,7 @@ describe('docker compose stack (static checks)', () => {
     const ignored = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
     expect(ignored).toEqual(expect.arrayContaining(['node_modules', 'dist', 'run']));
     const sources = readdirSync(root).filter((d) => {
-      if (d.startsWith('.') || ['node_modules', 'dist', 'run'].includes(d) || !statSync(join(root, d)).isDirectory()) return false;
+      if (d.startsWith('.') || ['node_modules', 'dist', 'run', 'results'].includes(d) || !statSync(join(root, d)).isDirectory()) return false;
       return readdirSync(join(root, d), { recursive: true }).some((f) => /\.(ts|mjs|ya?ml|json|sql)$/.test(String(f)));
     });
     expect(sources).toEqual(expect.arrayContaining(['cli', 'cluster', 'controller', 'dashboards', 'loadgen', 'proxy', 'telemetry']));
