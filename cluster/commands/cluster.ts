@@ -69,7 +69,8 @@ function nodeArg(ctx: CommandContext, arg: Buffer) {
   return ctx.node.cluster.lookup(arg.toString('latin1'));
 }
 
-function setslot(ctx: CommandContext, args: Buffer[]): Reply {
+/** CLUSTER SETSLOT; KVNETLAB.MIGRATE-OUT HANDOVER (migrate-out.ts) runs its NODE form in the turn that drops the slot's keys. */
+export function setslot(ctx: CommandContext, args: Buffer[]): Reply {
   const { cluster, bus } = ctx.node;
   const me = cluster.myself;
   if (me.flags & F.SLAVE) return err('ERR Please use SETSLOT only with masters.');

@@ -1,0 +1,126 @@
+import { type Reply, OK, bulk, err, int } from '../resp/reply.js';
+import { SLOTS, isMaster } from '../topology/cluster-node.js';
+import { MigrateOutError, slotTokens } from '../node/migrate-out.js';
+import { setslot } from './cluster.js';
+import { type Subcommand, dispatchSubcommand, parseInteger } from './subcommands.js';
+import type { CommandContext, CommandSpec } from './types.js';
+
+/**
+ * KVNETLAB.MIGRATE-OUT: the source's side of source-based migration (kvnetlab only;
+ * node/migrate-out.ts does the work, migration/source-protocol.ts drives it):
+ *
+ *   START <dest-host> <dest-port> [TIMEOUT ms] [BATCH keys] SLOTS <slot|a-b> ...
+ *                       open the link to the destination (its announced address), forward from now on
+ *   GROUP <slot>        copy one group now; answers the keys sent once the destination acknowledged them
+ *   PAUSE [max-ms]      hold commands on the moving slots; answers once every forward is acknowledged
+ *   HANDOVER <slot> <node-id>
+ *                       drop the slot's keys here and CLUSTER SETSLOT <slot> NODE <node-id>, in one turn
+ *   END                 every slot handed over: close the link, release the held commands (-MOVED)
+ *   ABORT               stop, release the held commands; the slots stay here
+ *   STATUS              state and counters, `field:value` lines
+ *
+ * Errors are `ERR migrate-out: <why>`.
+ */
+const NAME = 'kvnetlab.migrate-out';
+
+const fail = (why: string): Reply => err(`ERR migrate-out: ${why}`);
+
+/** A MigrateOutError (a wrong step) becomes an error reply; anything else is a bug and propagates. */
+async function guarded(fn: () => Promise<Reply> | Reply): Promise<Reply> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof MigrateOutError) return fail(e.message);
+    if (e instanceof Error) return fail(e.message); // the link's own failures (closed, timeout)
+    throw e;
+  }
+}
+
+function service(ctx: CommandContext) {
+  const m = ctx.node.migrateOut;
+  if (!m) throw new MigrateOutError('not supported on this node');
+  return m;
+}
+
+function start(ctx: CommandContext, args: Buffer[]): Reply {
+  const { cluster } = ctx.node;
+  if (!isMaster(cluster.myself)) return fail('only a master migrates slots out');
+  const port = parseInteger(args[3]);
+  if (port === undefined || port <= 0 || port > 65535) return fail('bad port');
+  let timeoutMs = 5000;
+  let batchKeys = 100;
+  let i = 4;
+  for (; i < args.length; i++) {
+    const opt = args[i].toString('latin1').toLowerCase();
+    const n = i + 1 < args.length ? parseInteger(args[i + 1]) : undefined;
+    if (opt === 'slots') break;
+    if ((opt !== 'timeout' && opt !== 'batch') || n === undefined || n <= 0) return err('ERR syntax error');
+    if (opt === 'timeout') timeoutMs = n;
+    else batchKeys = n;
+    i++;
+  }
+  const slots = slotTokens(args.slice(i + 1).map((a) => a.toString('latin1')));
+  if (i >= args.length || !slots || slots.length === 0) return fail('SLOTS <slot|a-b> ... expected');
+  const notMine = slots.find((s) => cluster.slots[s] !== cluster.myself);
+  if (notMine !== undefined) return fail(`I'm not the owner of hash slot ${notMine}`);
+  service(ctx).start({ host: args[2].toString('latin1'), port, slots: [...new Set(slots)], timeoutMs, batchKeys });
+  return OK;
+}
+
+function slotArg(arg: Buffer): number | undefined {
+  const n = parseInteger(arg);
+  return n === undefined || n < 0 || n >= SLOTS ? undefined : n;
+}
+
+function handover(ctx: CommandContext, args: Buffer[]): Reply {
+  const slot = slotArg(args[2]);
+  if (slot === undefined) return err('ERR Invalid or out of range slot');
+  const target = ctx.node.cluster.lookup(args[3].toString('latin1'));
+  if (!target || !isMaster(target) || target === ctx.node.cluster.myself) return fail(`${args[3].toString('latin1')} is not another master`);
+  const dropped = service(ctx).dropSlot(slot);
+  const r = setslot(ctx, [Buffer.from('CLUSTER'), Buffer.from('SETSLOT'), args[2], Buffer.from('NODE'), args[3]]);
+  return r.t === 'error' ? r : int(dropped);
+}
+
+const table: Record<string, Subcommand> = {
+  start: { arity: -6, execute: (ctx, args) => guarded(() => start(ctx, args)) },
+  group: {
+    arity: 3,
+    execute: (ctx, args) => guarded(async () => {
+      const slot = slotArg(args[2]);
+      return slot === undefined ? err('ERR Invalid or out of range slot') : int(await service(ctx).copyGroup(slot));
+    }),
+  },
+  pause: {
+    arity: -2,
+    execute: (ctx, args) => guarded(async () => {
+      const max = args.length > 2 ? parseInteger(args[2]) : 10_000;
+      if (max === undefined || max <= 0 || args.length > 3) return err('ERR syntax error');
+      await service(ctx).pause(max);
+      return OK;
+    }),
+  },
+  handover: { arity: 4, execute: (ctx, args) => guarded(() => handover(ctx, args)) },
+  end: {
+    arity: 2,
+    execute: (ctx) => guarded(() => {
+      const { cluster } = ctx.node;
+      service(ctx).end((slot) => cluster.slots[slot] === cluster.myself);
+      return OK;
+    }),
+  },
+  abort: { arity: 2, execute: (ctx) => guarded(() => (service(ctx).abort(), OK)) },
+  status: { arity: 2, execute: (ctx) => guarded(() => bulk(service(ctx).status())) },
+};
+
+export const migrateOutCommands: CommandSpec[] = [
+  {
+    name: NAME,
+    arity: -2,
+    flags: ['admin', 'noscript'],
+    firstKey: 0,
+    lastKey: 0,
+    step: 0,
+    execute: (ctx, args) => dispatchSubcommand(NAME, table, ctx, args),
+  },
+];
