@@ -190,12 +190,14 @@ export class MigrateOut {
   }
 
   /**
-   * HANDOVER one slot (paused): its keys are deleted here (and on the replicas) in the
+   * HANDOVER one slot (after PAUSE): its keys are deleted here (and on the replicas) in the
    * same turn as the caller reassigns the slot, so no command sees the slot empty and
    * still served here.
    */
   dropSlot(slot: number): number {
-    if (this.state !== 'paused') throw new MigrateOutError(`HANDOVER needs PAUSE first (state ${this.state})`);
+    // Also after the link failed during the pause: PAUSE had every forward acknowledged
+    // and nothing was forwarded since (the slots' commands are held), so the destination is complete.
+    if (!this.held) throw new MigrateOutError(`HANDOVER needs PAUSE first (state ${this.state})`);
     if (!this.groups.has(slot)) throw new MigrateOutError(`slot ${slot} is not part of this migration`);
     const keys = this.deps.db.keysInSlot(slot, Number.MAX_SAFE_INTEGER).map((k) => Buffer.from(k, 'latin1'));
     for (const k of keys) this.deps.db.delete(k.toString('latin1'));
