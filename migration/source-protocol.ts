@@ -15,12 +15,13 @@ import type { MigrationContext, MigrationProtocol } from './protocol.js';
  *          (RESTORE-ASKING ... REPLACE) and from then on every write to it (ASKING, the
  *          write), on the same link in its execution order; answers once the destination acknowledged
  *   pause  MIGRATE-OUT PAUSE: commands on the moving slots are held at the source (not
- *          refused) and it answers once every forward is acknowledged; per slot, as
- *          redis-protocol.ts handOver: SETSLOT NODE on the destination first (it claims the
- *          slot with a new epoch), MIGRATE-OUT HANDOVER on the source (drops its copy and
- *          SETSLOT NODE in one turn: no command sees the slot empty and still served there),
- *          SETSLOT NODE on the other masters; MIGRATE-OUT END releases the held commands.
- *          The pause is this protocol's downtime (detail.pauseMs).
+ *          refused) and it answers once every forward is acknowledged; then, in
+ *          redis-protocol.ts handOver's order, SETSLOT NODE of every slot on the destination
+ *          (it claims them with a new epoch), MIGRATE-OUT HANDOVER on the source (drops its
+ *          copies and gives every slot away in one turn and one nodes.conf save: no command
+ *          sees a slot empty and still served there), MIGRATE-OUT END (the held commands run
+ *          and meet -MOVED); after it, SETSLOT NODE on the other masters. The pause is this
+ *          protocol's downtime (detail.pauseMs).
  *
  * Abort (a step failed, the destination died): a slot the destination claimed already is
  * handed over all the same (it holds every acknowledged write: PAUSE waited for them, and
@@ -57,25 +58,27 @@ export const sourceProtocol: MigrationProtocol = {
       claimedBy.set(ctx, claimed);
       // Held clients are released by the source itself if this coordinator disappears.
       await migrateOut(source, 'PAUSE', Math.max(10_000, moving.length * 100));
-      // 32 slots at a time: each SETSLOT rewrites nodes.conf (a few ms); unbounded parallelism only queues.
-      for (let i = 0; i < moving.length; i += 32) {
-        await Promise.all(moving.slice(i, i + 32).map(async (slot) => {
-          await dest.call(['CLUSTER', 'SETSLOT', slot, 'NODE', dest.ep.id]);
-          claimed.add(slot);
-          await handOverAtSource(ctx, slot);
-        }));
-      }
+      // Pipelined on one connection; each SETSLOT rewrites the destination's nodes.conf.
+      await Promise.all(moving.map(async (slot) => {
+        await dest.call(['CLUSTER', 'SETSLOT', slot, 'NODE', dest.ep.id]);
+        claimed.add(slot);
+      }));
+      await handOverAtSource(ctx, moving);
       const status = fields(text(await migrateOut(source, 'STATUS')));
       await migrateOut(source, 'END');
       ctx.tally.forwarded = Number(status.forwarded ?? 0);
       Object.assign(detail, { pauseMs: Date.now() - started, forwarded: ctx.tally.forwarded, commandsSent: Number(status.sent ?? 0) });
+      // After the pause: the other masters would learn the owner from the bus; redis-cli tells them too.
+      await Promise.all(moving.map((slot) => tellOthers(ctx, slot)));
     });
   },
 
   async abort(ctx, cause) {
     ctx.log(`aborting: ${cause instanceof Error ? cause.message : String(cause)}`);
-    for (const slot of claimedBy.get(ctx) ?? []) {
-      if (ctx.groups.stateOf(slot) === 'ongoing') await handOverAtSource(ctx, slot).catch((e: Error) => ctx.log(`handing slot ${slot} over after all: ${e.message}`));
+    const claimed = [...(claimedBy.get(ctx) ?? [])].filter((s) => ctx.groups.stateOf(s) === 'ongoing');
+    if (claimed.length > 0) {
+      await handOverAtSource(ctx, claimed).catch((e: Error) => ctx.log(`handing ${claimed.length} claimed slot(s) over after all: ${e.message}`));
+      await Promise.all(claimed.map((slot) => tellOthers(ctx, slot)));
     }
     await migrateOut(ctx.source, 'ABORT').catch((e: Error) => ctx.log(`MIGRATE-OUT ABORT on the source: ${e.message}`));
     let destAnswers = true;
@@ -95,10 +98,13 @@ export const sourceProtocol: MigrationProtocol = {
   },
 };
 
-/** The source drops its copy and hands the slot over (one turn), then the other masters learn it. */
-async function handOverAtSource(ctx: MigrationContext, slot: number): Promise<void> {
-  await migrateOut(ctx.source, 'HANDOVER', slot, ctx.dest.ep.id);
-  ctx.groups.set(slot, 'migrated');
+/** The source drops its copies and gives the slots away, in one turn and one nodes.conf save. */
+async function handOverAtSource(ctx: MigrationContext, slots: number[]): Promise<void> {
+  await migrateOut(ctx.source, 'HANDOVER', ctx.dest.ep.id, ...slotTokens(slots));
+  for (const slot of slots) ctx.groups.set(slot, 'migrated');
+}
+
+async function tellOthers(ctx: MigrationContext, slot: number): Promise<void> {
   for (const o of ctx.others) {
     // A master that is down learns the owner from the bus when it is back.
     await o.call(['CLUSTER', 'SETSLOT', slot, 'NODE', ctx.dest.ep.id]).catch((e: Error) => ctx.log(`SETSLOT NODE on ${o.ep.port}: ${e.message}`));

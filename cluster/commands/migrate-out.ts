@@ -1,7 +1,7 @@
 import { type Reply, OK, bulk, err, int } from '../resp/reply.js';
 import { SLOTS, isMaster } from '../topology/cluster-node.js';
 import { MigrateOutError, slotTokens } from '../node/migrate-out.js';
-import { setslot } from './cluster.js';
+import { setSlotsNode } from './cluster.js';
 import { type Subcommand, dispatchSubcommand, parseInteger } from './subcommands.js';
 import type { CommandContext, CommandSpec } from './types.js';
 
@@ -13,8 +13,9 @@ import type { CommandContext, CommandSpec } from './types.js';
  *                       open the link to the destination (its announced address), forward from now on
  *   GROUP <slot>        copy one group now; answers the keys sent once the destination acknowledged them
  *   PAUSE [max-ms]      hold commands on the moving slots; answers once every forward is acknowledged
- *   HANDOVER <slot> <node-id>
- *                       drop the slot's keys here and CLUSTER SETSLOT <slot> NODE <node-id>, in one turn
+ *   HANDOVER <node-id> <slot|a-b> ...
+ *                       drop the slots' keys here and give them to <node-id> (CLUSTER SETSLOT
+ *                       NODE of each, one nodes.conf save), in one turn
  *   END                 every slot handed over: close the link, release the held commands (-MOVED)
  *   ABORT               stop, release the held commands; the slots stay here
  *   STATUS              state and counters, `field:value` lines
@@ -73,12 +74,13 @@ function slotArg(arg: Buffer): number | undefined {
 }
 
 function handover(ctx: CommandContext, args: Buffer[]): Reply {
-  const slot = slotArg(args[2]);
-  if (slot === undefined) return err('ERR Invalid or out of range slot');
-  const target = ctx.node.cluster.lookup(args[3].toString('latin1'));
-  if (!target || !isMaster(target) || target === ctx.node.cluster.myself) return fail(`${args[3].toString('latin1')} is not another master`);
-  const dropped = service(ctx).dropSlot(slot);
-  const r = setslot(ctx, [Buffer.from('CLUSTER'), Buffer.from('SETSLOT'), args[2], Buffer.from('NODE'), args[3]]);
+  const id = args[2].toString('latin1');
+  const target = ctx.node.cluster.lookup(id);
+  if (!target || !isMaster(target) || target === ctx.node.cluster.myself) return fail(`${id} is not another master`);
+  const slots = slotTokens(args.slice(3).map((a) => a.toString('latin1')));
+  if (!slots || slots.length === 0) return err('ERR Invalid or out of range slot');
+  const dropped = service(ctx).dropSlots(slots);
+  const r = setSlotsNode(ctx, slots, target);
   return r.t === 'error' ? r : int(dropped);
 }
 
@@ -100,7 +102,7 @@ const table: Record<string, Subcommand> = {
       return OK;
     }),
   },
-  handover: { arity: 4, execute: (ctx, args) => guarded(() => handover(ctx, args)) },
+  handover: { arity: -4, execute: (ctx, args) => guarded(() => handover(ctx, args)) },
   end: {
     arity: 2,
     execute: (ctx) => guarded(() => {

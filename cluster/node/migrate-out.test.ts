@@ -13,6 +13,7 @@ import type { Reply } from '../resp/reply.js';
 import { dumpValue } from '../store/dump.js';
 import { keyHashSlot } from '../store/slot.js';
 import { duplexPair } from '../../test/support/duplex-pair.js';
+import { newClusterNode } from '../topology/cluster-node.js';
 
 /*
  * The source's side of source-based migration on an in-process node (node/migrate-out.ts,
@@ -144,6 +145,30 @@ describe('KVNETLAB.MIGRATE-OUT on an in-process node', () => {
     expect(answered).toEqual({ t: 'bulk', v: Buffer.from('v') });
   });
 
+  it('migrate-out: HANDOVER drops the slots\' keys and gives them away in one turn; END releases the held commands, which meet -MOVED', async () => {
+    const c = connect(node);
+    const other = connect(node);
+    const b = newClusterNode({ name: 'b'.repeat(40), ip: '127.0.0.1', port: 7002, cport: 17002 });
+    node.cluster.add(b);
+    await c.send('SET', '{g}1', 'v');
+    await c.send('HSET', '{g}h', 'f', 'v');
+    fakeDestination(node);
+    await c.send('KVNETLAB.MIGRATE-OUT', 'START', '127.0.0.1', 7002, 'SLOTS', `${slot}`);
+    await c.send('KVNETLAB.MIGRATE-OUT', 'GROUP', slot);
+    await c.send('KVNETLAB.MIGRATE-OUT', 'PAUSE');
+    let answered: Reply | undefined;
+    void other.send('GET', '{g}1').then((r) => (answered = r));
+    expect(await c.send('KVNETLAB.MIGRATE-OUT', 'HANDOVER', b.name, `${slot}`)).toEqual({ t: 'int', v: 2 });
+    expect(await c.send('CLUSTER', 'COUNTKEYSINSLOT', slot)).toEqual({ t: 'int', v: 0 });
+    expect(node.cluster.slots[slot]).toBe(b);
+    await sleep(20);
+    expect(answered).toBeUndefined();
+    expect(await c.send('KVNETLAB.MIGRATE-OUT', 'END')).toEqual(ok);
+    await sleep(10);
+    expect(answered).toEqual({ t: 'error', v: `MOVED ${slot} 127.0.0.1:7002` });
+    expect(node.migrateOut.state).toBe('idle');
+  });
+
   it('migrate-out: a destination that dies fails the link: GROUP answers an error, writes are served and no longer forwarded, ABORT returns to idle', async () => {
     const c = connect(node);
     await c.send('SET', '{g}1', 'v');
@@ -177,7 +202,7 @@ describe('KVNETLAB.MIGRATE-OUT on an in-process node', () => {
     expect(await c.send('KVNETLAB.MIGRATE-OUT', 'START', 'h', 1, 'SLOTS', '1-2')).toEqual(ok);
     expect(await c.send('KVNETLAB.MIGRATE-OUT', 'PAUSE')).toEqual({ t: 'error', v: 'ERR migrate-out: slot 1 is not copied yet' });
     expect(await c.send('KVNETLAB.MIGRATE-OUT', 'GROUP', 3)).toEqual({ t: 'error', v: 'ERR migrate-out: slot 3 is not part of this migration' });
-    expect(await c.send('KVNETLAB.MIGRATE-OUT', 'HANDOVER', 1, 'nobody')).toEqual({ t: 'error', v: 'ERR migrate-out: nobody is not another master' });
+    expect(await c.send('KVNETLAB.MIGRATE-OUT', 'HANDOVER', 'nobody', 1)).toEqual({ t: 'error', v: 'ERR migrate-out: nobody is not another master' });
     expect(await c.send('KVNETLAB.MIGRATE-OUT', 'START', 'h', 1, 'SLOTS', '1')).toEqual({ t: 'error', v: 'ERR migrate-out: illegal transition copying -> copying' });
     expect(await c.send('KVNETLAB.MIGRATE-OUT', 'NOPE')).toEqual({ t: 'error', v: "ERR unknown subcommand 'NOPE'. Try KVNETLAB.MIGRATE-OUT HELP." });
     expect(await c.send('KVNETLAB.MIGRATE-OUT', 'ABORT')).toEqual(ok);

@@ -190,19 +190,24 @@ export class MigrateOut {
   }
 
   /**
-   * HANDOVER one slot (after PAUSE): its keys are deleted here (and on the replicas) in the
+   * HANDOVER (after PAUSE): a slot's keys are deleted here (and on the replicas) in the
    * same turn as the caller reassigns the slot, so no command sees the slot empty and
    * still served here.
    */
-  dropSlot(slot: number): number {
+  dropSlots(slots: number[]): number {
     // Also after the link failed during the pause: PAUSE had every forward acknowledged
     // and nothing was forwarded since (the slots' commands are held), so the destination is complete.
     if (!this.held) throw new MigrateOutError(`HANDOVER needs PAUSE first (state ${this.state})`);
-    if (!this.groups.has(slot)) throw new MigrateOutError(`slot ${slot} is not part of this migration`);
-    const keys = this.deps.db.keysInSlot(slot, Number.MAX_SAFE_INTEGER).map((k) => Buffer.from(k, 'latin1'));
-    for (const k of keys) this.deps.db.delete(k.toString('latin1'));
-    for (let i = 0; i < keys.length; i += 1000) this.deps.replicateDel(keys.slice(i, i + 1000));
-    return keys.length;
+    const foreign = slots.find((s) => !this.groups.has(s));
+    if (foreign !== undefined) throw new MigrateOutError(`slot ${foreign} is not part of this migration`);
+    let dropped = 0;
+    for (const slot of slots) {
+      const keys = this.deps.db.keysInSlot(slot, Number.MAX_SAFE_INTEGER).map((k) => Buffer.from(k, 'latin1'));
+      for (const k of keys) this.deps.db.delete(k.toString('latin1'));
+      for (let i = 0; i < keys.length; i += 1000) this.deps.replicateDel(keys.slice(i, i + 1000));
+      dropped += keys.length;
+    }
+    return dropped;
   }
 
   /** END (paused, every slot handed over): the link closes, held commands run (and meet -MOVED). */
