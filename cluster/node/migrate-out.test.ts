@@ -181,6 +181,7 @@ describe('KVNETLAB.MIGRATE-OUT on an in-process node', () => {
     const r = await group;
     expect(r.t).toBe('error');
     expect(node.migrateOut.state).toBe('failed');
+    expect(await c.send('KVNETLAB.MIGRATE-OUT', 'GROUP', slot)).toEqual({ t: 'error', v: 'ERR migrate-out: the link to the destination failed: the destination closed the connection' });
     const sent = dest.raw.length;
     expect(await c.send('SET', '{g}1', 'w')).toEqual(ok);
     expect(dest.raw.length).toBe(sent);

@@ -101,6 +101,7 @@ export class MigrateOut {
    */
   async copyGroup(slot: number): Promise<number> {
     const st = this.groups.get(slot);
+    if (this.state === 'failed') throw new MigrateOutError(`the link to the destination failed: ${this.failure}`);
     if (this.state !== 'copying') throw new MigrateOutError(`no copy in progress (state ${this.state})`);
     if (st === undefined) throw new MigrateOutError(`slot ${slot} is not part of this migration`);
     if (st !== 'waiting') throw new MigrateOutError(`slot ${slot} is ${st} already`);
