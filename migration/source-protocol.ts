@@ -39,7 +39,7 @@ export const sourceProtocol: MigrationProtocol = {
     const { source, dest, groups } = ctx;
     await ctx.phase('open', async () => {
       await openImport(ctx);
-      await migrateOut(source, 'START', dest.ep.host, dest.ep.port, 'TIMEOUT', ctx.timeoutMs, 'BATCH', ctx.batchKeys, 'SLOTS', ...slotTokens(groups.slots()));
+      await migrateOut(source, 'START', dest.ep.host, dest.ep.port, 'TIMEOUT', ctx.timeoutMs, 'BATCH', ctx.batchKeys, 'SLOTS', ...formatSlotTokens(groups.slots()));
     });
     await ctx.phase('copy', async (detail) => {
       for (const slot of groups.slots('not-migrated')) {
@@ -100,7 +100,7 @@ export const sourceProtocol: MigrationProtocol = {
 
 /** The source drops its copies and gives the slots away, in one turn and one nodes.conf save. */
 async function handOverAtSource(ctx: MigrationContext, slots: number[]): Promise<void> {
-  await migrateOut(ctx.source, 'HANDOVER', ctx.dest.ep.id, ...slotTokens(slots));
+  await migrateOut(ctx.source, 'HANDOVER', ctx.dest.ep.id, ...formatSlotTokens(slots));
   for (const slot of slots) ctx.groups.set(slot, 'migrated');
 }
 
@@ -127,7 +127,7 @@ async function dropPartialCopy(dest: NodeLink, slot: number): Promise<void> {
 }
 
 /** Slot numbers -> `a-b` runs (START's SLOTS tokens). */
-export function slotTokens(slots: number[]): string[] {
+export function formatSlotTokens(slots: number[]): string[] {
   const sorted = [...slots].sort((a, b) => a - b);
   const out: string[] = [];
   for (let i = 0; i < sorted.length; ) {

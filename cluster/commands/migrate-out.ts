@@ -1,6 +1,6 @@
 import { type Reply, OK, bulk, err, int } from '../resp/reply.js';
 import { SLOTS, isMaster } from '../topology/cluster-node.js';
-import { MigrateOutError, slotTokens } from '../node/migrate-out.js';
+import { MigrateOutError, parseSlotTokens } from '../node/migrate-out.js';
 import { setSlotsNode } from './cluster.js';
 import { type Subcommand, dispatchSubcommand, parseInteger } from './subcommands.js';
 import type { CommandContext, CommandSpec } from './types.js';
@@ -26,13 +26,12 @@ const NAME = 'kvnetlab.migrate-out';
 
 const fail = (why: string): Reply => err(`ERR migrate-out: ${why}`);
 
-/** A MigrateOutError (a wrong step) becomes an error reply; anything else is a bug and propagates. */
+/** A step out of order (MigrateOutError) or the link's own failure (closed, timeout) becomes an error reply. */
 async function guarded(fn: () => Promise<Reply> | Reply): Promise<Reply> {
   try {
     return await fn();
   } catch (e) {
-    if (e instanceof MigrateOutError) return fail(e.message);
-    if (e instanceof Error) return fail(e.message); // the link's own failures (closed, timeout)
+    if (e instanceof Error) return fail(e.message);
     throw e;
   }
 }
@@ -60,7 +59,7 @@ function start(ctx: CommandContext, args: Buffer[]): Reply {
     else batchKeys = n;
     i++;
   }
-  const slots = slotTokens(args.slice(i + 1).map((a) => a.toString('latin1')));
+  const slots = parseSlotTokens(args.slice(i + 1).map((a) => a.toString('latin1')));
   if (i >= args.length || !slots || slots.length === 0) return fail('SLOTS <slot|a-b> ... expected');
   const notMine = slots.find((s) => cluster.slots[s] !== cluster.myself);
   if (notMine !== undefined) return fail(`I'm not the owner of hash slot ${notMine}`);
@@ -77,7 +76,7 @@ function handover(ctx: CommandContext, args: Buffer[]): Reply {
   const id = args[2].toString('latin1');
   const target = ctx.node.cluster.lookup(id);
   if (!target || !isMaster(target) || target === ctx.node.cluster.myself) return fail(`${id} is not another master`);
-  const slots = slotTokens(args.slice(3).map((a) => a.toString('latin1')));
+  const slots = parseSlotTokens(args.slice(3).map((a) => a.toString('latin1')));
   if (!slots || slots.length === 0) return err('ERR Invalid or out of range slot');
   const dropped = service(ctx).dropSlots(slots);
   const r = setSlotsNode(ctx, slots, target);

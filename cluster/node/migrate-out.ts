@@ -278,7 +278,7 @@ export class MigrateOut {
 }
 
 /** `N` or `A-B` -> slot numbers (KVNETLAB.MIGRATE-OUT START ... SLOTS). */
-export function slotTokens(tokens: string[]): number[] | undefined {
+export function parseSlotTokens(tokens: string[]): number[] | undefined {
   const out: number[] = [];
   for (const t of tokens) {
     const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(t);
