@@ -125,6 +125,25 @@ describe('KVNETLAB.MIGRATE-OUT on an in-process node', () => {
     expect(restored3[3]).toContain('new');
   });
 
+  it('migrate-out: a multi-key write travels as the values of its keys (the importing destination would answer -TRYAGAIN for keys it lacks)', async () => {
+    const c = connect(node);
+    await c.send('SET', '{g}1', 'one');
+    const dest = fakeDestination(node);
+    await c.send('KVNETLAB.MIGRATE-OUT', 'START', '127.0.0.1', 7002, 'SLOTS', `${slot}`);
+    await c.send('KVNETLAB.MIGRATE-OUT', 'GROUP', slot);
+    dest.raw.length = 0;
+    await c.send('MSET', '{g}new', 'a', '{g}1', 'b');
+    await c.send('DEL', '{g}new', '{g}nothing');
+    await sleep(10);
+    expect(Buffer.concat(dest.raw).equals(Buffer.concat([
+      encodeCommand(['RESTORE-ASKING', '{g}new', 0, dumpValue({ type: 'string', value: Buffer.from('a') }), 'REPLACE']),
+      restore(node, '{g}1'),
+      encodeCommand(['ASKING']), encodeCommand(['DEL', '{g}new']),
+      encodeCommand(['ASKING']), encodeCommand(['DEL', '{g}nothing']),
+    ]))).toBe(true);
+    await c.send('KVNETLAB.MIGRATE-OUT', 'ABORT');
+  });
+
   it('migrate-out: PAUSE holds commands on the moving slots (others are served); END refuses while a slot is still here; ABORT releases them, served here', async () => {
     const c = connect(node);
     const other = connect(node);

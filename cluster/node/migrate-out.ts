@@ -144,7 +144,8 @@ export class MigrateOut {
    * the same write goes to the destination, ASKING first (it is importing the slot), in
    * the form replication propagates (replication/rewrite.ts: absolute expiry times, no
    * no-ops), so replaying it there gives the same record. A key of a group being copied
-   * that was not sent yet is sent now, as its value after this write.
+   * that was not sent yet, or the keys of a multi-key write, are sent now as their values
+   * after this write.
    */
   afterWrite(spec: CommandSpec, args: Buffer[], reply: Reply): void {
     if (reply.t === 'error' || !this.link || this.link.failure || spec.name === 'kvnetlab.migrate-out') return;
@@ -154,22 +155,26 @@ export class MigrateOut {
     const slot = bufferHashSlot(keys[0]!);
     const st = this.groups.get(slot);
     if (st === undefined || st === 'waiting') return;
+    const forms = propagatedForm(spec.name, args, reply, this.deps.now());
+    if (forms.length === 0) return; // it changed nothing
     const pending = this.pending.get(slot);
-    const names = keys.map((k) => k.toString('latin1'));
-    if (pending && names.some((k) => pending.has(k))) {
+    const names = [...new Set(keys.map((k) => k.toString('latin1')))];
+    // Values, not the command, when it touched a key not sent yet, or several keys: the
+    // destination answers a multi-key command on an importing slot with -TRYAGAIN when
+    // one of its keys is missing there (cluster.c getNodeByQuery), e.g. MSET of new keys.
+    if (names.length > 1 || (pending && pending.has(names[0]!))) {
       for (const k of names) {
-        pending.delete(k);
+        pending?.delete(k);
         this.sendValue(k, true);
       }
       this.forwarded++;
       return;
     }
-    const forms = propagatedForm(spec.name, args, reply, this.deps.now());
     for (const f of forms) {
       this.link.send(['ASKING']);
       this.link.send(f);
     }
-    if (forms.length > 0) this.forwarded++;
+    this.forwarded++;
   }
 
   /** PAUSE: hold the moving slots' commands, then wait until every forward is acknowledged. */
