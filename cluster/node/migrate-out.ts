@@ -120,8 +120,8 @@ export class MigrateOut {
       // Let clients in between batches; their writes to keys not sent yet travel as values (afterWrite).
       if (pending.size > 0) await new Promise((r) => setImmediate(r));
     }
-    this.pending.delete(slot);
     if (this.link !== link) throw new MigrateOutError('the migration was aborted');
+    this.pending.delete(slot);
     if (link.failure) throw new MigrateOutError(`the link to the destination failed: ${link.failure.message}`);
     this.groups.set(slot, 'copied');
     this.keysCopied += sent;
