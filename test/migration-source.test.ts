@@ -103,11 +103,14 @@ describe('migration, source protocol on the nodes', () => {
       for (const k of keys) await redis.set(k, 'v');
       const r = await runCli(['event', 'migrate', '--from', String(src!.port), '--to', String(dst!.port), '--slots', '1000-1099', '--protocol', 'source', '--json', '--dir', c.dir]);
       expect(r.code, r.stderr + r.stdout).toBe(0);
-      const ev = JSON.parse(r.stdout) as { kind: string; state: string; detail: Record<string, unknown>; phases: Array<{ kind: string; state: string }> };
+      const ev = JSON.parse(r.stdout) as { kind: string; state: string; detail: Record<string, unknown>; phases: Array<{ kind: string; state: string; detail: Record<string, unknown> }> };
       expect(ev).toMatchObject({ kind: 'migrate', state: 'ok', detail: { protocol: 'source', from: src!.id, to: dst!.id, slots: '1000-1099' } });
       expect(ev.detail.keys).toBeGreaterThanOrEqual(40);
       expect(ev.detail.forwarded).toBe(0);
       expect(ev.phases.map((p) => `${p.kind} ${p.state}`)).toEqual(['open ok', 'copy ok', 'pause ok']);
+      // The pause is the protocol's downtime, reported with the phase.
+      expect(ev.phases[2]!.detail).toMatchObject({ pauseMs: expect.any(Number), forwarded: 0 });
+      expect(ev.phases[2]!.detail.pauseMs as number).toBeGreaterThan(0);
       for (const k of keys) expect(await redis.get(k)).toBe('v');
       const owner = await call('127.0.0.1', src!.port, ['CLUSTER', 'COUNTKEYSINSLOT', 1000]);
       expect(owner).toEqual({ t: 'int', v: 0 });
