@@ -1,14 +1,17 @@
 import { MigrationError } from './errors.js';
 import { type MigrationProtocol, PROTOCOLS, type ProtocolName } from './protocol.js';
 import { redisProtocol } from './redis-protocol.js';
+import { sourceProtocol } from './source-protocol.js';
 
 /**
- * The protocols that run with the nodes alone. source, rocksteady, fulva and proxy route
- * through the migration router in the client's process (routed-protocols.ts), which
- * hands runMigration its own `protocolImpl`.
+ * The protocols that run with the nodes alone: redis (MIGRATE + ASK) and source (the
+ * source node forwards, source-protocol.ts). rocksteady, fulva and proxy route through
+ * the migration router in the client's process (routed-protocols.ts), which hands
+ * runMigration its own `protocolImpl`.
  */
 const REGISTRY: Partial<Record<ProtocolName, MigrationProtocol>> = {
   redis: redisProtocol,
+  source: sourceProtocol,
 };
 
 /**

@@ -4,7 +4,7 @@ import { type Reply, OK, array, bulk, bulks, err, int, status } from '../resp/re
 import type { CommandContext, CommandSpec } from './types.js';
 import { type Subcommand, dispatchSubcommand, parseInteger } from './subcommands.js';
 import { F } from '../topology/node-flags.js';
-import { SLOTS, isMaster, randomNodeName } from '../topology/cluster-node.js';
+import { type ClusterNode, SLOTS, isMaster, randomNodeName } from '../topology/cluster-node.js';
 import { clusterInfo, clusterNodes, clusterShards, clusterSlots } from '../topology/describe.js';
 
 /**
@@ -70,7 +70,7 @@ function nodeArg(ctx: CommandContext, arg: Buffer) {
 }
 
 function setslot(ctx: CommandContext, args: Buffer[]): Reply {
-  const { cluster, bus } = ctx.node;
+  const { cluster } = ctx.node;
   const me = cluster.myself;
   if (me.flags & F.SLAVE) return err('ERR Please use SETSLOT only with masters.');
   const slot = parseSlot(args[2]);
@@ -102,33 +102,50 @@ function setslot(ctx: CommandContext, args: Buffer[]): Reply {
       break;
     case 'node': {
       if (!target) return err(`ERR Unknown node ${args[4]}`);
-      if (!isMaster(target)) return err('ERR Target node is not a master');
-      if (cluster.slots[slot] === me && target !== me && ctx.db.countInSlot(slot) !== 0) {
-        return err(`ERR Can't assign hashslot ${slot} to a different node while I still hold keys for this hash slot.`);
-      }
-      if (ctx.db.countInSlot(slot) === 0 && cluster.migrating.has(slot)) cluster.migrating.delete(slot);
-      // The import is complete: claim the slot with a fresh epoch so the cluster
-      // prefers our claim over the old owner's, and tell everyone at once (cluster.c).
-      const imported = target === me && cluster.importing.has(slot);
-      if (imported) {
-        bus.bumpEpochWithoutConsensus();
-        cluster.importing.delete(slot);
-      }
-      const wasMine = cluster.slots[slot] === me;
-      cluster.unassignSlot(slot);
-      cluster.assignSlot(slot, target);
-      // A master that gave away its last slot replicates the node that took it
-      // (Redis 7.0, with cluster-allow-replica-migration yes).
-      if (wasMine && target !== me && me.numSlots === 0 && ctx.node.config.allowReplicaMigration) bus.setMaster(target, true);
-      cluster.updateHealth();
-      ctx.node.saveClusterConfig();
-      if (imported) bus.broadcastPong();
-      return OK;
+      return setSlotsNode(ctx, [slot], target);
     }
     default:
       return err('ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP');
   }
   ctx.node.saveClusterConfig();
+  return OK;
+}
+
+/**
+ * CLUSTER SETSLOT <slot> NODE <target> for each of `slots`, then one nodes.conf save.
+ * KVNETLAB.MIGRATE-OUT HANDOVER (migrate-out.ts) gives many slots away at once with it,
+ * in the turn that dropped their keys: one fsync instead of one per slot, inside the pause.
+ */
+export function setSlotsNode(ctx: CommandContext, slots: number[], target: ClusterNode): Reply {
+  const { cluster, bus } = ctx.node;
+  const me = cluster.myself;
+  if (!isMaster(target)) return err('ERR Target node is not a master');
+  for (const slot of slots) {
+    if (cluster.slots[slot] === me && target !== me && ctx.db.countInSlot(slot) !== 0) {
+      return err(`ERR Can't assign hashslot ${slot} to a different node while I still hold keys for this hash slot.`);
+    }
+  }
+  let imported = false;
+  let gaveAway = false;
+  for (const slot of slots) {
+    if (ctx.db.countInSlot(slot) === 0 && cluster.migrating.has(slot)) cluster.migrating.delete(slot);
+    // The import is complete: claim the slot with a fresh epoch so the cluster
+    // prefers our claim over the old owner's, and tell everyone at once (cluster.c).
+    if (target === me && cluster.importing.has(slot)) {
+      if (!imported) bus.bumpEpochWithoutConsensus();
+      imported = true;
+      cluster.importing.delete(slot);
+    }
+    if (cluster.slots[slot] === me && target !== me) gaveAway = true;
+    cluster.unassignSlot(slot);
+    cluster.assignSlot(slot, target);
+  }
+  // A master that gave away its last slot replicates the node that took it
+  // (Redis 7.0, with cluster-allow-replica-migration yes).
+  if (gaveAway && me.numSlots === 0 && ctx.node.config.allowReplicaMigration) bus.setMaster(target, true);
+  cluster.updateHealth();
+  ctx.node.saveClusterConfig();
+  if (imported) bus.broadcastPong();
   return OK;
 }
 

@@ -1,4 +1,4 @@
-import type { CommandContext, ClientState } from '../commands/types.js';
+import type { CommandContext, ClientState, CommandSpec } from '../commands/types.js';
 import type { CommandRegistry } from '../commands/registry.js';
 import { arityOk } from '../commands/registry.js';
 import { type Reply, err } from '../resp/reply.js';
@@ -17,6 +17,17 @@ export interface DispatcherDeps {
   stats: NodeStats;
   /** Keys a MIGRATE is moving right now (node/migrate.ts): commands on them wait. */
   keyLocks?: { readonly busy: boolean; waitForKeys(keys: string[]): Promise<unknown> | undefined };
+  /**
+   * Source-based migration out of this node (node/migrate-out.ts): while `active`,
+   * commands on the moving slots may be held (its pause), and a write that succeeded is
+   * offered to `afterWrite`, which forwards it when its group was copied. Idle: one
+   * boolean read per command.
+   */
+  outbound?: {
+    readonly active: boolean;
+    hold(spec: CommandSpec, args: Buffer[]): Promise<void> | undefined;
+    afterWrite(spec: CommandSpec, args: Buffer[], reply: Reply): void;
+  };
   /** Replication (cluster/replication): the stream of writes, and the failover write pause. */
   replication?: {
     propagate(name: string, args: Buffer[], reply: Reply, clientId: number): void;
@@ -58,6 +69,12 @@ export class Dispatcher {
       // Decide routing only once the move is over: the key may be gone (ASK) by then.
       if (wait) return wait.then(() => this.dispatch(client, args));
     }
+    const out = this.deps.outbound;
+    if (out?.active) {
+      // The handover: wait, then route afresh (the slot has a new owner by then: -MOVED).
+      const held = out.hold(spec, args);
+      if (held) return held.then(() => this.dispatch(client, args));
+    }
     const redirect = routeCommand(cluster, spec, args, client, (key) => db.exists(key.toString('latin1'), services.now()));
     if (redirect) {
       if (spec.name !== 'asking') client.asking = false;
@@ -80,11 +97,14 @@ export class Dispatcher {
     if (reply instanceof Promise) {
       return reply.then((r) => {
         if (repl && isWrite) repl.propagate(spec.name, args, r, client.id);
+        if (isWrite && out?.active) out.afterWrite(spec, args, r);
         return this.count(spec.name, started, r);
       });
     }
     // call(): a write that succeeded goes to the replicas, in execution order.
     if (repl && isWrite) repl.propagate(spec.name, args, reply, client.id);
+    // In the same turn as the write: the forward keeps its place among the copy's RESTOREs.
+    if (isWrite && out?.active) out.afterWrite(spec, args, reply);
     return this.count(spec.name, started, reply);
   }
 

@@ -11,13 +11,14 @@ import { ClusterState } from '../topology/state.js';
 import { BusEngine } from '../topology/bus-engine.js';
 import { F } from '../topology/node-flags.js';
 import { loadNodesConf, saveNodesConf } from '../topology/nodes-file.js';
-import type { Reply } from '../resp/reply.js';
+import { type Reply, int } from '../resp/reply.js';
 import type { NodeConfig } from './config.js';
 import { NodeStats } from './stats.js';
 import { ClientConnection } from './connection.js';
 import { Dispatcher } from './dispatcher.js';
 import { renderInfo } from './info.js';
 import { Migrator } from './migrate.js';
+import { MigrateOut } from './migrate-out.js';
 import type { MigrateRequest, NodeServices, ShutdownOptions } from './services.js';
 import { Saver } from '../persistence/saver.js';
 import { closeServer, connectTcp, listenTcp } from './listen.js';
@@ -54,6 +55,10 @@ export class KvNode implements NodeServices {
   readonly patches: PatchManager | undefined;
   private readonly dispatcher: Dispatcher;
   private readonly migrator: Migrator;
+  /** KVNETLAB.MIGRATE-OUT (source-based migration out of this node). */
+  readonly migrateOut: MigrateOut;
+  /** How the node dials another node for MIGRATE-OUT; in-process tests swap in a Duplex pair. */
+  connectPeer: (host: string, port: number) => Duplex = connectTcp;
   private readonly connections = new Map<number, { client: ClientState; stream: Duplex }>();
   private nextClientId = 1;
   private servers: net.Server[] = [];
@@ -125,6 +130,13 @@ export class KvNode implements NodeServices {
       };
     }
     this.migrator = new Migrator(this.db, () => this.now());
+    this.migrateOut = new MigrateOut({
+      db: this.db,
+      connect: (host, port) => this.connectPeer(host, port),
+      replicateDel: (keys) => this.replication.propagate('del', [Buffer.from('DEL'), ...keys], int(keys.length)),
+      now: () => this.now(),
+      log,
+    });
     this.masterClient = this.newClient('master', 'master');
     this.replication = new Replication({
       db: this.db,
@@ -143,6 +155,7 @@ export class KvNode implements NodeServices {
       services: this,
       stats: this.stats,
       keyLocks: this.migrator,
+      outbound: this.migrateOut,
       replication: this.replication,
     });
     this.saver = new Saver({
@@ -195,6 +208,7 @@ export class KvNode implements NodeServices {
     this.replication.stop();
     this.bus.stop();
     this.migrator.close();
+    this.migrateOut.abort();
     for (const { stream } of this.connections.values()) stream.destroy();
     await Promise.all(this.servers.map(closeServer));
     this.servers = [];

@@ -8,6 +8,7 @@ import type { ReplicationCommands } from '../replication/commands.js';
 import type { Saver } from '../persistence/saver.js';
 import type { LoadMethod } from '../patch/manager.js';
 import type { PatchRecord } from '../patch/record.js';
+import type { MigrateOut } from './migrate-out.js';
 
 /** MIGRATE's arguments once parsed (cluster.c migrateCommand). */
 export interface MigrateRequest {
@@ -46,6 +47,8 @@ export interface NodeServices {
   readonly saver: Saver;
   /** PATCH LOAD / LIST (cluster/patch); absent when the node runs with --no-patch-support. */
   readonly patches?: { register(bundle: Buffer, method: LoadMethod): Promise<PatchRecord>; list(): PatchRecord[] };
+  /** KVNETLAB.MIGRATE-OUT: source-based migration out of this node (node/migrate-out.ts); absent in command unit tests. */
+  readonly migrateOut?: MigrateOut;
   /**
    * SHUTDOWN: save when `save` says so (undefined: when snapshots are on, like Redis
    * with save points), stop, end the process. Resolves with an error text only when

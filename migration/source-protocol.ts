@@ -1,0 +1,140 @@
+import { fields, text } from '../cluster/launcher/admin.js';
+import { openImport } from './copy.js';
+import { MigrationError } from './errors.js';
+import { type NodeLink, bulkList } from './node-link.js';
+import type { MigrationContext, MigrationProtocol } from './protocol.js';
+
+/**
+ * Source-based migration, run by the source node itself (KVNETLAB.MIGRATE-OUT,
+ * cluster/node/migrate-out.ts); this coordinator only tells it when. Any client works
+ * unmodified: the source serves every request until the handover, then answers -MOVED.
+ *
+ *   open   dest: SETSLOT IMPORTING for every slot (RESTORE-ASKING and ASKING writes are served there);
+ *          source: MIGRATE-OUT START <dest's announced address> SLOTS ...: one link, named kvnetlab-migration
+ *   copy   per group: MIGRATE-OUT GROUP <slot>: the source sends the group's keys
+ *          (RESTORE-ASKING ... REPLACE) and from then on every write to it (ASKING, the
+ *          write), on the same link in its execution order; answers once the destination acknowledged
+ *   pause  MIGRATE-OUT PAUSE: commands on the moving slots are held at the source (not
+ *          refused) and it answers once every forward is acknowledged; then, in
+ *          redis-protocol.ts handOver's order, SETSLOT NODE of every slot on the destination
+ *          (it claims them with a new epoch), MIGRATE-OUT HANDOVER on the source (drops its
+ *          copies and gives every slot away in one turn and one nodes.conf save: no command
+ *          sees a slot empty and still served there), MIGRATE-OUT END (the held commands run
+ *          and meet -MOVED); after it, SETSLOT NODE on the other masters. The pause is this
+ *          protocol's downtime (detail.pauseMs).
+ *
+ * Abort (a step failed, the destination died): a slot the destination claimed already is
+ * handed over all the same (it holds every acknowledged write: PAUSE waited for them, and
+ * nothing was forwarded since); then MIGRATE-OUT ABORT (forwarding stops, held commands
+ * run at the source, which never stopped owning the other slots); the destination, if it
+ * answers, drops its partial copies of those and forgets IMPORTING.
+ */
+/** Slots the destination claimed (SETSLOT NODE) in a running migration: abort rolls them forward. */
+const claimedBy = new WeakMap<MigrationContext, Set<number>>();
+
+export const sourceProtocol: MigrationProtocol = {
+  name: 'source',
+
+  async run(ctx) {
+    const { source, dest, groups } = ctx;
+    await ctx.phase('open', async () => {
+      await openImport(ctx);
+      await migrateOut(source, 'START', dest.ep.host, dest.ep.port, 'TIMEOUT', ctx.timeoutMs, 'BATCH', ctx.batchKeys, 'SLOTS', ...formatSlotTokens(groups.slots()));
+    });
+    await ctx.phase('copy', async (detail) => {
+      for (const slot of groups.slots('not-migrated')) {
+        groups.set(slot, 'ongoing');
+        const sent = await migrateOut(source, 'GROUP', slot);
+        ctx.tally.keys += sent.t === 'int' ? sent.v : 0;
+        ctx.tally.batches++;
+        await ctx.afterGroup(slot);
+      }
+      Object.assign(detail, { keys: ctx.tally.keys, groups: ctx.tally.batches });
+    });
+    await ctx.phase('pause', async (detail) => {
+      const started = Date.now();
+      const moving = groups.slots('ongoing');
+      const claimed = new Set<number>();
+      claimedBy.set(ctx, claimed);
+      // Held clients are released by the source itself if this coordinator disappears.
+      await migrateOut(source, 'PAUSE', Math.max(10_000, moving.length * 100));
+      // Pipelined on one connection; each SETSLOT rewrites the destination's nodes.conf.
+      await Promise.all(moving.map(async (slot) => {
+        await dest.call(['CLUSTER', 'SETSLOT', slot, 'NODE', dest.ep.id]);
+        claimed.add(slot);
+      }));
+      await handOverAtSource(ctx, moving);
+      const status = fields(text(await migrateOut(source, 'STATUS')));
+      await migrateOut(source, 'END');
+      ctx.tally.forwarded = Number(status.forwarded ?? 0);
+      Object.assign(detail, { pauseMs: Date.now() - started, forwarded: ctx.tally.forwarded, commandsSent: Number(status.sent ?? 0) });
+      // After the pause: the other masters would learn the owner from the bus; redis-cli tells them too.
+      await Promise.all(moving.map((slot) => tellOthers(ctx, slot)));
+    });
+  },
+
+  async abort(ctx, cause) {
+    ctx.log(`aborting: ${cause instanceof Error ? cause.message : String(cause)}`);
+    const claimed = [...(claimedBy.get(ctx) ?? [])].filter((s) => ctx.groups.stateOf(s) === 'ongoing');
+    if (claimed.length > 0) {
+      await handOverAtSource(ctx, claimed).catch((e: Error) => ctx.log(`handing ${claimed.length} claimed slot(s) over after all: ${e.message}`));
+      await Promise.all(claimed.map((slot) => tellOthers(ctx, slot)));
+    }
+    await migrateOut(ctx.source, 'ABORT').catch((e: Error) => ctx.log(`MIGRATE-OUT ABORT on the source: ${e.message}`));
+    let destAnswers = true;
+    for (const slot of ctx.groups.slots()) {
+      if (ctx.groups.stateOf(slot) === 'migrated') continue;
+      if (ctx.groups.stateOf(slot) === 'ongoing') ctx.groups.set(slot, 'not-migrated');
+      if (!destAnswers) continue;
+      try {
+        await dropPartialCopy(ctx.dest, slot);
+        await ctx.dest.call(['CLUSTER', 'SETSLOT', slot, 'STABLE']);
+      } catch (e) {
+        // A dead destination: nothing to clean there (its replica, if any, follows the source's ownership).
+        if (e instanceof MigrationError && e.code === 'NODE_UNREACHABLE') destAnswers = false;
+        else ctx.log(`cleaning slot ${slot} at the destination: ${(e as Error).message}`);
+      }
+    }
+  },
+};
+
+/** The source drops its copies and gives the slots away, in one turn and one nodes.conf save. */
+async function handOverAtSource(ctx: MigrationContext, slots: number[]): Promise<void> {
+  await migrateOut(ctx.source, 'HANDOVER', ctx.dest.ep.id, ...formatSlotTokens(slots));
+  for (const slot of slots) ctx.groups.set(slot, 'migrated');
+}
+
+async function tellOthers(ctx: MigrationContext, slot: number): Promise<void> {
+  for (const o of ctx.others) {
+    // A master that is down learns the owner from the bus when it is back.
+    await o.call(['CLUSTER', 'SETSLOT', slot, 'NODE', ctx.dest.ep.id]).catch((e: Error) => ctx.log(`SETSLOT NODE on ${o.ep.port}: ${e.message}`));
+  }
+}
+
+/** One KVNETLAB.MIGRATE-OUT subcommand on the source. */
+function migrateOut(source: NodeLink, ...args: Array<string | number>) {
+  return source.call(['KVNETLAB.MIGRATE-OUT', ...args]);
+}
+
+/** The destination's keys of a slot it imports (ASKING: it does not own the slot). */
+async function dropPartialCopy(dest: NodeLink, slot: number): Promise<void> {
+  for (;;) {
+    const keys = bulkList(await dest.call(['CLUSTER', 'GETKEYSINSLOT', slot, 1000]));
+    if (keys.length === 0) return;
+    await dest.call(['ASKING']);
+    await dest.call(['DEL', ...keys]);
+  }
+}
+
+/** Slot numbers -> `a-b` runs (START's SLOTS tokens). */
+export function formatSlotTokens(slots: number[]): string[] {
+  const sorted = [...slots].sort((a, b) => a - b);
+  const out: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
+    out.push(sorted[i] === sorted[j] ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
+    i = j + 1;
+  }
+  return out;
+}
