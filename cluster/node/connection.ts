@@ -18,6 +18,8 @@ export interface ConnectionDeps {
   stats: NodeStats;
   maxBulkLen: number;
   onClose(client: ClientState): void;
+  /** Called before a batch's replies are written: the node saves a changed nodes.conf first. */
+  beforeReply?(): void;
 }
 
 /**
@@ -123,6 +125,7 @@ export class ClientConnection {
 
   private flush(): void {
     if (this.out.length > 0 && !this.stream.destroyed && !this.stream.writableEnded) {
+      this.deps.beforeReply?.();
       const data = this.out.length === 1 ? this.out[0] : Buffer.concat(this.out);
       this.out = [];
       this.deps.stats.netOutputBytes += data.length;

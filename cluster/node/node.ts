@@ -67,6 +67,8 @@ export class KvNode implements NodeServices {
   /** The client the master's stream runs as, on a replica (Redis' server.master). */
   private readonly masterClient: ClientState;
   private readonly nodesConfPath: string;
+  /** A nodes.conf save is scheduled for the end of this event-loop turn (saveClusterConfig). */
+  private savePending = false;
   /** SAVE/BGSAVE/LASTSAVE/shutdown save; `saver.loaded` is what the start-up load found. */
   readonly saver: Saver;
   /** Ends the process after SHUTDOWN; the CLI sets it to process.exit, in-process tests leave it. */
@@ -171,7 +173,7 @@ export class KvNode implements NodeServices {
     // The snapshot's replid/offset: a replica PSYNCs from there, a master keeps them as
     // its second ID so its replicas can continue (replication.ts restore).
     if (loaded) this.replication.restore(loaded.header.replId, loaded.header.replOffset, (me.flags & F.SLAVE) !== 0);
-    this.saveClusterConfig();
+    this.flushClusterConfig();
   }
 
   /** The replication id and offset a snapshot is stamped with (rdbPopulateSaveInfo). */
@@ -202,6 +204,7 @@ export class KvNode implements NodeServices {
   }
 
   async stop(): Promise<void> {
+    if (this.savePending) this.flushClusterConfig(); // before the caller may remove the directory
     await this.saver.abortBackground(); // a BGSAVE does not outlive its node (killRDBChild)
     clearInterval(this.expireTimer);
     clearInterval(this.replTimer);
@@ -242,6 +245,9 @@ export class KvNode implements NodeServices {
       dispatch: (c, args) => this.dispatcher.dispatch(c, args),
       stats: this.stats,
       maxBulkLen: this.config.protoMaxBulkLen,
+      beforeReply: () => {
+        if (this.savePending) this.flushClusterConfig();
+      },
       onClose: (c) => {
         this.connections.delete(c.id);
         this.replication.clientClosed(c.id);
@@ -260,11 +266,30 @@ export class KvNode implements NodeServices {
     return Date.now();
   }
 
+  /**
+   * nodes.conf is written once per batch of work, however many commands and bus
+   * messages changed the topology in it, and before any reply to them is written: Redis
+   * 7.0 does the same (SETSLOT and the bus set CLUSTER_TODO_SAVE_CONFIG; beforeSleep
+   * saves and fsyncs once, then writes the clients' pending replies). Here the save runs
+   * before a connection writes a batch's replies (beforeReply), else at the end of the
+   * event-loop turn (bus messages). Saving per call cost an fsync (about 5 ms) per
+   * CLUSTER SETSLOT: most of a 100-slot migration's time, pipelined or not. Startup and
+   * SHUTDOWN save at once (flushClusterConfig).
+   */
   saveClusterConfig(): void {
-    if (this.cluster.dirty) saveNodesConf(this.nodesConfPath, this.cluster);
+    if (!this.savePending) {
+      this.savePending = true;
+      setImmediate(() => this.flushClusterConfig());
+    }
     // The topology may have changed our role (REPLICATE, failover, UPDATE): follow it
     // once the command or bus message that changed it is done.
     if (this.replication) queueMicrotask(() => this.replication.reconcile());
+  }
+
+  /** Writes nodes.conf now if the topology changed since the last save. */
+  flushClusterConfig(): void {
+    this.savePending = false;
+    if (this.cluster.dirty) saveNodesConf(this.nodesConfPath, this.cluster);
   }
 
   clients(): ClientState[] {
@@ -310,7 +335,7 @@ export class KvNode implements NodeServices {
         if (!opts.force) return 'ERR Errors trying to SHUTDOWN. Check logs.';
       }
     }
-    this.saveClusterConfig();
+    this.flushClusterConfig();
     await this.stop();
     this.log('ready to exit, bye bye');
     this.onExit(0);
