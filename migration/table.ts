@@ -185,7 +185,19 @@ const f1 = (x: number) => x.toFixed(1);
 
 export const TABLE_HEADER = '| protocol | write % | client-side extra % | server-side extra % | migration ms | downtime ms | ops/s before | ops/s during | p50 ms before / during | p99 ms before / during |\n|---|---|---|---|---|---|---|---|---|---|';
 
-export function formatRow(r: MigrationTableRow): string {
+/** The columns every form of the table shows (in process here, SQL on the store in table-sql.ts). */
+export interface TableFigures {
+  protocol: string;
+  writeRatio: number;
+  clientExtraPct: number;
+  serverExtraPct: number;
+  migrationMs: number;
+  downtimeMs: number;
+  before: { tput: number; p50: number; p99: number };
+  during: { tput: number; p50: number; p99: number };
+}
+
+export function formatRow(r: TableFigures): string {
   return `| ${r.protocol} | ${r.writeRatio} | ${f1(r.clientExtraPct)} | ${f1(r.serverExtraPct)} | ${r.migrationMs} | ${r.downtimeMs} | ${Math.round(r.before.tput)} | ${Math.round(r.during.tput)} | ${r.before.p50.toFixed(2)} / ${r.during.p50.toFixed(2)} | ${r.before.p99.toFixed(2)} / ${r.during.p99.toFixed(2)} |`;
 }
 

@@ -30,7 +30,7 @@ describe('scenario loader', () => {
     const e = refusal('name: t\ntopologies: [3-1]\nruns:\n  - kind: baseline\n  - kind: lp-pul\n');
     expect(e.code).toBe('BAD_SCENARIO');
     expect(e.message).toBe(
-      'scenarios/x.yaml:5:11 runs[1].kind: unknown run kind "lp-pul"; one of baseline, no-patch, lp-pull, lp-push, cp-partial, cp-full, failover, sequence',
+      'scenarios/x.yaml:5:11 runs[1].kind: unknown run kind "lp-pul"; one of baseline, no-patch, lp-pull, lp-push, cp-partial, cp-full, failover, sequence, migration',
     );
   });
 

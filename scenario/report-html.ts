@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { OVERHEAD_COLUMNS, overheadRows } from './overhead-table.js';
+import { MIGRATION_COLUMNS, migrationRows } from './migration-report.js';
 import type { ReportData } from './report-data.js';
 import { fiveNumbers, median } from './update-lag.js';
 
@@ -11,6 +12,8 @@ import { fiveNumbers, median } from './update-lag.js';
  *   - update lag box plots, pull and push (live patches)
  *   - throughput and p99 over time (runs with client load)
  *   - the per-event overhead table (bytes above the run's baseline rate, per channel)
+ *   - migration runs: NetMigrate's table (SQL on the store) and client-side / server-side
+ *     extra % by write ratio, one line per protocol
  * Every chart is a `div.chart`; the report test checks each has data.
  */
 export function renderReport(d: ReportData): string {
@@ -39,6 +42,7 @@ Bytes are counted by the nodes' proxies, each byte once; the per-node charts sho
 <table id="overhead"><thead><tr>${OVERHEAD_COLUMNS.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>
 ${table.map((r) => `<tr class="${r[2] === 'ok' ? '' : 'failed'}">${r.map((c, i) => `<td${i >= 3 ? ' class="n"' : ''}>${esc(c)}</td>`).join('')}</tr>`).join('\n')}
 </tbody></table>
+${d.migration?.length ? migrationSection(d, esc) : ''}
 ${lagSummary.length ? `<p>Update lag medians: ${lagSummary.map((l) => `${l.method} ${l.median!.toFixed(0)} ms (${l.values.length} patches)`).join(', ')}.</p>` : ''}
 <div id="charts"></div>
 <script>${echarts}</script>
@@ -50,13 +54,26 @@ ${CLIENT}
 `;
 }
 
+function migrationSection(d: ReportData, esc: (s: string) => string): string {
+  return `<h2>Live migration: the protocols side by side</h2>
+<p>Per protocol and write ratio, one move of the same range under a closed-loop load on its keys (migration/README.md "Table"), computed by SQL from the store's rows:
+<em>client-side extra</em> = client bytes during the move beyond the bytes per operation of the load before it;
+<em>server-side extra</em> = migration-channel bytes beyond one plain copy of the data; <em>downtime</em> = the longest run of 100 ms buckets without a successful operation;
+p50 / p99 from the 100 ms buckets (weighted by their operations).</p>
+<table id="migration"><thead><tr>${MIGRATION_COLUMNS.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>
+${migrationRows(d).map((r) => `<tr>${r.map((c, i) => `<td${i >= 1 ? ' class="n"' : ''}>${esc(c)}</td>`).join('')}</tr>`).join('\n')}
+</tbody></table>
+<div id="migration-charts"></div>`;
+}
+
 /** Runs in the browser: builds the charts from REPORT. */
 const CLIENT = String.raw`
 (function () {
   var d = REPORT.data, root = document.getElementById('charts');
-  function chart(title, id, option) {
-    var h = document.createElement('h2'); h.textContent = title; root.appendChild(h);
-    var div = document.createElement('div'); div.className = 'chart'; div.id = id; root.appendChild(div);
+  function chart(title, id, option, parent) {
+    var where = parent || root;
+    var h = document.createElement('h2'); h.textContent = title; where.appendChild(h);
+    var div = document.createElement('div'); div.className = 'chart'; div.id = id; where.appendChild(div);
     var c = echarts.init(div, null, { renderer: 'canvas' });
     option.animation = false;
     c.setOption(option);
@@ -116,6 +133,26 @@ const CLIENT = String.raw`
       ],
     });
   });
+  var mig = d.migration || [];
+  if (mig.length) {
+    var ratios = Array.from(new Set(mig.map(function (m) { return m.writeRatio; }))).sort(function (a, b) { return a - b; });
+    var protocols = Array.from(new Set(mig.map(function (m) { return m.protocol; })));
+    var byRatio = function (field) {
+      return protocols.map(function (p) {
+        return { name: p, type: 'line', data: ratios.map(function (w) {
+          var m = mig.find(function (x) { return x.protocol === p && x.writeRatio === w; });
+          return m ? Math.round(m[field] * 100) / 100 : null;
+        }) };
+      });
+    };
+    var where = document.getElementById('migration-charts');
+    [['clientExtraPct', 'migration-client', 'Client-side extra % by write ratio'], ['serverExtraPct', 'migration-server', 'Server-side extra % by write ratio']].forEach(function (c) {
+      chart(c[2], c[1], {
+        tooltip: { trigger: 'axis' }, legend: { top: 0 }, grid: { top: 40, left: 60, right: 20 },
+        xAxis: { type: 'category', name: 'write %', data: ratios.map(String) }, yAxis: { type: 'value', name: 'extra %' }, series: byRatio(c[0]),
+      }, where);
+    });
+  }
   window.REPORT_READY = true;
 })();
 `;
