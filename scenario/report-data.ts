@@ -131,7 +131,9 @@ async function subRunReport(store: Pick<Store, 'query'>, meta: SubRunMeta): Prom
     for (const e of events) if (e.kind === 'migrate' && e.bytes === undefined) e.bytes = bytes.get(e.id) ?? 0;
   }
   const windows: Window[] = events.filter((e) => e.endMs > 0).map((e) => ({ id: e.id, kind: e.kind, startMs: e.startMs, endMs: e.endMs }));
-  const overheads = eventOverheads(buckets, windows, meta.warmup_end_ms, meta.measure_end_ms).map((o) => {
+  // A migration run's load runs only around its moves, so its time outside them is no
+  // baseline: its overhead is the migration table (table-sql.ts), not this one.
+  const overheads = (meta.kind === 'migration' ? [] : eventOverheads(buckets, windows, meta.warmup_end_ms, meta.measure_end_ms)).map((o) => {
     const e = events.find((x) => x.id === o.window.id)!;
     return { ...o, status: e.status, method: e.method, patchBytes: bytesIn(patchBuckets, o.window) };
   });
