@@ -13,9 +13,9 @@ import type { MigrationTableRow } from './table.js';
  * beside the SQL's for comparison.
  */
 export function migrateEventRows(runId: string, rows: MigrationTableRow[], slots: SlotRange): EventRow[] {
-  return rows.map((r, i) => ({
+  return rows.map((r) => ({
     run_id: runId,
-    event_id: `${runId}/migrate-${i + 1}`,
+    event_id: `${runId}/migrate-${r.startMs}`,
     parent_id: '',
     kind: 'migrate',
     node: r.fromId,

@@ -78,7 +78,7 @@ describe('migration table from the store', () => {
     const [r, ...more] = await migrationTableFromStore(store, [runId]);
     expect(more).toEqual([]);
     expect(r).toMatchObject({
-      runId, eventId: `${runId}/migrate-1`, protocol: 'source', writeRatio: 30, migrationMs: 900, dataBytes: 1000,
+      runId, eventId: `${runId}/migrate-${t0 + 1050}`, protocol: 'source', writeRatio: 30, migrationMs: 900, dataBytes: 1000,
       clientBefore: 200, clientDuring: 300, migrationBytes: 1200, okBefore: 80, okDuring: 72, serverExtraPct: 20,
       clientExtraBytes: 120, downtimeMs: 437, downtimeBucketsMs: 400, before: { p50: 0.15, p99: 1.5 }, during: { p50: 0.25, p99: 4.5 },
     });
@@ -89,6 +89,6 @@ describe('migration table from the store', () => {
   });
 
   it('migration SQL: a migrate event\'s bytes are the proxies\' migration bytes from its first bucket to 300 ms after its last', async () => {
-    expect(await migrateEventBytes(store, runId)).toEqual(new Map([[`${runId}/migrate-1`, 1200]]));
+    expect(await migrateEventBytes(store, runId)).toEqual(new Map([[`${runId}/migrate-${t0 + 1050}`, 1200]]));
   });
 });

@@ -70,6 +70,13 @@ describe('kvnetlab run migration', () => {
       await store.close();
     }
 
+    // `kvnetlab migration-table --from-store` prints the same table from the default store's directory.
+    const cli = await runCli(['migration-table', '--from-store', '--run-id', measured[0]!.run_id, '--store-dir', ws.storeDir], 60_000);
+    expect(cli.code, cli.stderr).toBe(0);
+    const tableLines = (text: string) => text.split('\n').filter((l) => /^\| (redis|source|rocksteady|fulva|proxy) \|/.test(l));
+    expect(tableLines(cli.stdout)).toEqual(tableLines(r.stdout));
+    expect(tableLines(cli.stdout)).toHaveLength(10);
+
     const check = await checkReport(join(dir, 'report.html'), join(dir, 'report.png'));
     expect(check.errors).toEqual([]);
     expect(check.tableRows.migration).toBe(10);
