@@ -1,5 +1,5 @@
 import { queryRows, type Store } from '../telemetry/store.js';
-import type { CellWindows } from './table.js';
+import type { CellWindows, TableFigures } from './table.js';
 
 /**
  * The migration table as SQL on the store's rows, one row per `migrate` event whose
@@ -80,12 +80,9 @@ ORDER BY e.start_ms`;
 }
 
 /** One row of migrationTableSql, numbers as numbers. */
-export interface MigrationSqlRow {
+export interface MigrationSqlRow extends TableFigures {
   runId: string;
   eventId: string;
-  protocol: string;
-  writeRatio: number;
-  migrationMs: number;
   dataBytes: number;
   clientBefore: number;
   clientDuring: number;
@@ -94,14 +91,8 @@ export interface MigrationSqlRow {
   okDuring: number;
   /** Client bytes during the move beyond ops x bytes per op before it. */
   clientExtraBytes: number;
-  clientExtraPct: number;
-  serverExtraPct: number;
-  /** In process, ms exact (the event detail). */
-  downtimeMs: number;
-  /** The longest run of 100 ms ops buckets without a successful operation: a lower bound of downtimeMs. */
+  /** The longest run of 100 ms ops buckets without a successful operation: a lower bound of downtimeMs (the event detail's). */
   downtimeBucketsMs: number;
-  before: { tput: number; p50: number; p99: number };
-  during: { tput: number; p50: number; p99: number };
 }
 
 const n = (v: unknown) => Number(v ?? 0);

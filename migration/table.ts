@@ -56,18 +56,24 @@ export interface CellWindows {
   migrationTo: number;
 }
 
-export interface MigrationTableRow {
-  protocol: ProtocolName;
+/** The columns every form of the table shows (in process here, SQL on the store in table-sql.ts). */
+export interface TableFigures {
+  protocol: string;
   writeRatio: number;
   /** Client bytes during the move beyond ops x the before window's bytes per op (retries, duplicate reads, redirects, ASKING). */
   clientExtraPct: number;
   /** Migration-channel bytes beyond one plain copy of the data (RESTORE-ASKING of every key's DUMP). */
   serverExtraPct: number;
   migrationMs: number;
-  /** Longest gap without a successful operation during the move. */
+  /** Longest gap without a successful operation during the move (ms exact, measured by the load). */
   downtimeMs: number;
+  /** ops/s and the p50 / p99 latency (ms) of successful operations. */
   before: { tput: number; p50: number; p99: number };
   during: { tput: number; p50: number; p99: number };
+}
+
+export interface MigrationTableRow extends TableFigures {
+  protocol: ProtocolName;
   clientBytesExtra: number;
   migrationBytes: number;
   dataBytes: number;
@@ -184,18 +190,6 @@ function figures(c: Cell, clientBytesBefore: number, clientBytesDuring: number, 
 const f1 = (x: number) => x.toFixed(1);
 
 export const TABLE_HEADER = '| protocol | write % | client-side extra % | server-side extra % | migration ms | downtime ms | ops/s before | ops/s during | p50 ms before / during | p99 ms before / during |\n|---|---|---|---|---|---|---|---|---|---|';
-
-/** The columns every form of the table shows (in process here, SQL on the store in table-sql.ts). */
-export interface TableFigures {
-  protocol: string;
-  writeRatio: number;
-  clientExtraPct: number;
-  serverExtraPct: number;
-  migrationMs: number;
-  downtimeMs: number;
-  before: { tput: number; p50: number; p99: number };
-  during: { tput: number; p50: number; p99: number };
-}
 
 export function formatRow(r: TableFigures): string {
   return `| ${r.protocol} | ${r.writeRatio} | ${f1(r.clientExtraPct)} | ${f1(r.serverExtraPct)} | ${r.migrationMs} | ${r.downtimeMs} | ${Math.round(r.before.tput)} | ${Math.round(r.during.tput)} | ${r.before.p50.toFixed(2)} / ${r.during.p50.toFixed(2)} | ${r.before.p99.toFixed(2)} / ${r.during.p99.toFixed(2)} |`;
