@@ -21,7 +21,11 @@ import type { CellWindows, TableFigures } from './table.js';
  * operation (a lower bound of the downtime, within 200 ms of it).
  */
 export function migrationTableSql(runIds: string[]): string {
-  const ids = runIds.map((r) => `'${r.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`).join(', ') || "''";
+  return migrationTableSqlIn(runIds.map((r) => `'${r.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`).join(', ') || "''");
+}
+
+/** The same with the run ids as an SQL list as given (Grafana's `${run:singlequote}`: dashboards/dashboards.ts). */
+export function migrationTableSqlIn(ids: string): string {
   const w = (f: keyof CellWindows) => `toInt64(JSONExtractInt(detail, 'windows', '${f}'))`;
   return `
 WITH e AS (
