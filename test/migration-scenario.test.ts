@@ -12,7 +12,7 @@ import { scenarioWorkspace } from './support/scenario-workspace.js';
 /*
  * `kvnetlab run` of the shipped `migration` scenario, smaller: the same file with write
  * ratios 0 and 30 % and 500 keys in slots 0-49 (the full 0/5/10/20/30 table is
- * `kvnetlab run migration`, about 2.5 min). Checks the seeds' ordering on the report's
+ * `kvnetlab run migration`, 3-4 min). Checks the seeds' ordering on the report's
  * table (SQL on the store), the SQL against the figures measured in process in the same
  * run, and the report in Chromium. Ports: cluster 20601-20606 (bus +10000), collector 20790.
  */
