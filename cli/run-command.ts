@@ -49,7 +49,8 @@ export const runCommand = addStoreOptions(new Command('run')
       store: { ...storeTarget(o), collectorPort: o.collectorPort },
       log: (line) => process.stderr.write(`${stamp()} ${line}\n`),
     });
-    process.stdout.write(`\nper-event overhead of run ${outcome.runId} (bytes above the run's baseline rate over the same time, per channel):\n${outcome.table}`);
+    if (outcome.table) process.stdout.write(`\nper-event overhead of run ${outcome.runId} (bytes above the run's baseline rate over the same time, per channel):\n${outcome.table}`);
+    process.stdout.write(outcome.migrationTable);
     const lags = ['pull', 'push'].map((m) => {
       const v = outcome.data.subRuns.flatMap((r) => r.events.filter((e) => e.method === m && e.lagMs !== undefined).map((e) => e.lagMs!));
       return v.length ? `${m} median ${median(v)!.toFixed(0)} ms (${v.length})` : '';

@@ -9,6 +9,12 @@ export interface RatioWorkloadOptions {
   valueBytes: number;
   maxOps: number;
   seed?: number;
+  /**
+   * Told every finished operation (performance.now() start and end, ms): the table hands
+   * them to the load generator's Recorder, so the store gets the same 100 ms ops rows a
+   * `kvnetlab loadgen` run writes.
+   */
+  onOp?: (op: 'GET' | 'SET', start: number, end: number, ok: boolean) => void;
 }
 
 /** One finished operation: its end (Date.now(), for windows and gaps) and latency (ms). */
@@ -62,7 +68,9 @@ export class RatioWorkload {
         ok = false;
         await new Promise((r) => setTimeout(r, 2));
       }
-      this.samples.push({ at: Date.now(), ms: performance.now() - t, ok });
+      const end = performance.now();
+      this.samples.push({ at: Date.now(), ms: end - t, ok });
+      this.o.onOp?.(write ? 'SET' : 'GET', t, end, ok);
     }
   }
 }

@@ -30,7 +30,7 @@ describe('scenario loader', () => {
     const e = refusal('name: t\ntopologies: [3-1]\nruns:\n  - kind: baseline\n  - kind: lp-pul\n');
     expect(e.code).toBe('BAD_SCENARIO');
     expect(e.message).toBe(
-      'scenarios/x.yaml:5:11 runs[1].kind: unknown run kind "lp-pul"; one of baseline, no-patch, lp-pull, lp-push, cp-partial, cp-full, failover, sequence',
+      'scenarios/x.yaml:5:11 runs[1].kind: unknown run kind "lp-pul"; one of baseline, no-patch, lp-pull, lp-push, cp-partial, cp-full, failover, sequence, migration',
     );
   });
 
@@ -78,5 +78,25 @@ describe('scenario loader', () => {
     expect(subs).toHaveLength(1);
     expect(subs[0]!.events).toEqual(['lp-pull', 'lp-push', 'cp-partial', 'failover']);
     expect(s.load).toMatchObject({ preset: 'ycsb-b' });
+  });
+
+  it('loader: the shipped migration scenario is NetMigrate\'s comparison: five protocols x write ratios 0, 5, 10, 20, 30 % on one 3-0 cluster', () => {
+    const s = loadScenario('migration');
+    expect(s.migration).toEqual({
+      protocols: ['redis', 'source', 'rocksteady', 'fulva', 'proxy'], writeRatios: [0, 5, 10, 20, 30], slots: { first: 0, last: 99 },
+      keys: 1000, valueBytes: 1000, clients: 4, beforeS: 1.5, groupPauseMs: 10,
+    });
+    const subs = expandMatrix(s, 'm');
+    expect(subs.map((r) => [r.label, r.run.kind, r.events])).toEqual([['3-0 0MiB migration', 'migration', []]]);
+  });
+
+  it('loader: a migration block with an unknown protocol, a bad slot range or an unknown field, memory or one primary beside a migration run are refused where they are', () => {
+    const run = 'name: t\ntopologies: [3-0]\nruns: [migration]\n';
+    expect(refusal(`${run}migration: { protocols: [redis, netmigrate] }\n`).message)
+      .toBe('scenarios/x.yaml:4:33 migration.protocols[1]: unknown protocol "netmigrate"; one of redis, source, rocksteady, fulva, proxy');
+    expect(refusal(`${run}migration: { slots: 99-0 }\n`).message).toMatch(/^scenarios\/x\.yaml:4:21 migration\.slots: slots "99-0": need 0 <= A <= B/);
+    expect(refusal(`${run}migration: { ratio: 5 }\n`).message).toMatch(/migration\.ratio: unknown field "ratio"; allowed: protocols, write_ratios, /);
+    expect(refusal(`${run}memory_mib: [0, 64]\n`).message).toMatch(/memory_mib: a migration run moves its own keys only/);
+    expect(refusal('name: t\ntopologies: [3-0, 1-1]\nruns: [migration]\n').message).toBe('scenarios/x.yaml:2:19 topologies[1]: a migration run needs at least 2 primaries');
   });
 });

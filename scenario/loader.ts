@@ -3,8 +3,10 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Document, LineCounter, isMap, isNode, parseDocument } from 'yaml';
 import { ScenarioError } from './errors.js';
+import { PROTOCOLS } from '../migration/protocol.js';
+import { parseSlotRange } from '../migration/slots.js';
 import {
-  EVENT_KINDS, RUN_KINDS, type LoadSpec, type RunKind, type RunSpec, type Scenario, type ScenarioEventKind, type Topology, isPreset,
+  EVENT_KINDS, RUN_KINDS, type LoadSpec, type MigrationSpec, type RunKind, type RunSpec, type Scenario, type ScenarioEventKind, type Topology, isPreset,
 } from './schema.js';
 
 /** scenarios/ of the package, found from this file whether it runs from dist/ or source. */
@@ -46,15 +48,25 @@ export function parseScenario(text: string, source = '<scenario>'): Scenario {
   const root = doc.toJS() as unknown;
   if (!isMap(doc.contents) || typeof root !== 'object' || root === null) throw v.fail([], 'the file must be a mapping (name:, topologies:, runs:, ...)');
   const o = root as Record<string, unknown>;
-  v.known(o, [], ['name', 'description', 'topologies', 'memory_mib', 'warmup_s', 'schedule', 'tail_s', 'cp_pause_s', 'patch_bytes', 'node_timeout_ms', 'load', 'runs']);
+  v.known(o, [], ['name', 'description', 'topologies', 'memory_mib', 'warmup_s', 'schedule', 'tail_s', 'cp_pause_s', 'patch_bytes', 'node_timeout_ms', 'load', 'migration', 'runs']);
   const schedule = v.map(o.schedule ?? {}, ['schedule']);
   v.known(schedule, ['schedule'], ['first_s', 'every_s', 'count']);
-  const runs = v.list(o.runs, ['runs'], 1);
+  const runs = v.list(o.runs, ['runs'], 1).map((r, i) => v.run(r, ['runs', i]));
+  const topologies = v.list(o.topologies, ['topologies'], 1).map((t, i) => v.topology(t, ['topologies', i]));
+  const memoryMiB = v.list(o.memory_mib ?? [0], ['memory_mib'], 1).map((m, i) => v.num(m, ['memory_mib', i], 0, 65536));
+  const migration = v.migration(o.migration ?? {}, ['migration']);
+  const migrating = runs.findIndex((r) => r.kind === 'migration');
+  if (migrating >= 0) {
+    // The table counts one plain copy of its own keys as the data moved: other data in the range would be extra.
+    if (memoryMiB.some((m) => m > 0)) throw v.fail(['memory_mib'], 'a migration run moves its own keys only: memory_mib must be [0]');
+    const single = topologies.findIndex((t) => t.primaries < 2);
+    if (single >= 0) throw v.fail(['topologies', single], 'a migration run needs at least 2 primaries');
+  }
   return {
     name: v.str(o.name, ['name']),
     description: o.description === undefined ? '' : v.str(o.description, ['description']),
-    topologies: v.list(o.topologies, ['topologies'], 1).map((t, i) => v.topology(t, ['topologies', i])),
-    memoryMiB: v.list(o.memory_mib ?? [0], ['memory_mib'], 1).map((m, i) => v.num(m, ['memory_mib', i], 0, 65536)),
+    topologies,
+    memoryMiB,
     warmupS: v.num(o.warmup_s ?? 10, ['warmup_s'], 0, 3600),
     schedule: {
       firstS: v.num(schedule.first_s ?? 15, ['schedule', 'first_s'], 0, 3600),
@@ -66,7 +78,8 @@ export function parseScenario(text: string, source = '<scenario>'): Scenario {
     patchBytes: v.int(o.patch_bytes ?? 4096, ['patch_bytes'], 1, 64 * 1024 * 1024),
     nodeTimeoutMs: v.int(o.node_timeout_ms ?? 15000, ['node_timeout_ms'], 100, 600_000),
     load: o.load === undefined || o.load === null ? null : v.load(o.load, ['load']),
-    runs: runs.map((r, i) => v.run(r, ['runs', i])),
+    migration,
+    runs,
     source,
   };
 }
@@ -158,6 +171,29 @@ class Validator {
       target: this.num(o.target ?? 200, [...path, 'target'], 0, 1e7),
       connections: this.int(o.connections ?? 2, [...path, 'connections'], 1, 256),
       records: this.int(o.records ?? 1000, [...path, 'records'], 1, 1e8),
+    };
+  }
+
+  /** The `migration:` block; every field has the default of `kvnetlab migration-table`. */
+  migration(v: unknown, path: Path): MigrationSpec {
+    const o = this.map(v, path);
+    this.known(o, path, ['protocols', 'write_ratios', 'slots', 'keys', 'value_bytes', 'clients', 'before_s', 'group_pause_ms']);
+    const slotsText = o.slots ?? '0-99';
+    let slots;
+    try {
+      slots = parseSlotRange(String(slotsText));
+    } catch (e) {
+      throw this.fail([...path, 'slots'], (e as Error).message);
+    }
+    return {
+      protocols: this.list(o.protocols ?? [...PROTOCOLS], [...path, 'protocols'], 1).map((p, i) => this.oneOf(p, [...path, 'protocols', i], PROTOCOLS, 'protocol')),
+      writeRatios: this.list(o.write_ratios ?? [0, 5, 10, 20, 30], [...path, 'write_ratios'], 1).map((w, i) => this.num(w, [...path, 'write_ratios', i], 0, 100)),
+      slots,
+      keys: this.int(o.keys ?? 1000, [...path, 'keys'], 1, 1_000_000),
+      valueBytes: this.int(o.value_bytes ?? 1000, [...path, 'value_bytes'], 1, 16 * 1024 * 1024),
+      clients: this.int(o.clients ?? 4, [...path, 'clients'], 1, 256),
+      beforeS: this.num(o.before_s ?? 1.5, [...path, 'before_s'], 0.3, 3600),
+      groupPauseMs: this.int(o.group_pause_ms ?? 10, [...path, 'group_pause_ms'], 0, 60_000),
     };
   }
 

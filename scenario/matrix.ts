@@ -52,6 +52,8 @@ export function eventDueMs(s: Scenario, measureStartMs: number, i: number, previ
 /** Rough length of a sub-run in seconds (ETA before it ran; CP events guessed at 12 s per group). */
 export function estimateS(s: Scenario, r: SubRun): number {
   const upS = 4 + r.topology.primaries * (1 + r.topology.replicas) * 0.7;
+  // A migration cell: the load alone, then a move of 2-7 s (migration/README.md "Measured"), then its router and load stop.
+  if (r.run.kind === 'migration') return upS + s.migration.protocols.length * s.migration.writeRatios.length * (s.migration.beforeS + 6) + 4;
   const fillS = r.memoryMiB / 20;
   const eventS = r.events.reduce((t, e) => t + (e.startsWith('cp-') ? r.topology.primaries * (12 + s.cpPauseS) : e === 'failover' ? 4 : 2), 0);
   const scheduleS = r.events.length === 0 ? s.schedule.firstS + (s.schedule.count - 1) * s.schedule.everyS : s.schedule.firstS + eventS + (r.events.length - 1) * Math.max(1, s.schedule.everyS - 2);

@@ -1,3 +1,4 @@
+import { TABLE_HEADER, formatRow } from '../migration/table.js';
 import type { ReportData } from './report-data.js';
 
 /** The per-event overhead table, shared by the terminal and the report. */
@@ -36,4 +37,11 @@ export function formatOverheadTable(d: ReportData): string {
   const widths = OVERHEAD_COLUMNS.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
   const right = (i: number) => i >= 3;
   return all.map((r) => r.map((c, i) => (right(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+/** The migration table of the run's `migration` runs (SQL on the store), markdown; '' without one. */
+export function formatMigrationTable(d: ReportData): string {
+  const rows = d.migration ?? [];
+  if (rows.length === 0) return '';
+  return `\nmigration table (SQL on the store; migration/README.md "Table"):\n${TABLE_HEADER}\n${rows.map(formatRow).join('\n')}\n`;
 }

@@ -1,3 +1,4 @@
+import { type MigrationSqlRow, migrateEventBytes, migrationTableFromStore } from '../migration/table-sql.js';
 import { queryRows, type Store } from '../telemetry/store.js';
 import { type BucketBytes, type EventOverhead, type Window, bytesIn, eventOverheads, perSecondAverage } from './overhead.js';
 import { updateLagMs } from './update-lag.js';
@@ -62,6 +63,8 @@ export interface ReportData {
   wallMs: number;
   generatedAt: string;
   subRuns: SubRunReport[];
+  /** The migration table of the `migration` runs, SQL on the store (migration/table-sql.ts). */
+  migration?: MigrationSqlRow[];
 }
 
 export const sqlString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
@@ -73,7 +76,8 @@ export async function buildReportData(store: Pick<Store, 'query'>, runId: string
   const d = JSON.parse(row.detail) as ScenarioRunDetail;
   const subRuns: SubRunReport[] = [];
   for (const meta of d.sub_runs) subRuns.push(await subRunReport(store, meta));
-  return { runId, scenario: d.scenario, description: d.description, source: d.source, wallMs: d.wall_ms, generatedAt: new Date().toISOString(), subRuns };
+  const migration = await migrationTableFromStore(store, d.sub_runs.filter((r) => r.kind === 'migration').map((r) => r.run_id));
+  return { runId, scenario: d.scenario, description: d.description, source: d.source, wallMs: d.wall_ms, generatedAt: new Date().toISOString(), subRuns, migration };
 }
 
 async function subRunReport(store: Pick<Store, 'query'>, meta: SubRunMeta): Promise<SubRunReport> {
@@ -120,8 +124,16 @@ async function subRunReport(store: Pick<Store, 'query'>, meta: SubRunMeta): Prom
       error: typeof detail.error === 'object' && detail.error ? JSON.stringify(detail.error) : typeof detail.error === 'string' ? detail.error : undefined,
     };
   });
+  // A migrate event's `bytes` is what the proxies filed under channel migration in its
+  // window: the controller leaves it null (its coordinator never sees MIGRATE's payload).
+  if (events.some((e) => e.kind === 'migrate' && e.bytes === undefined)) {
+    const bytes = await migrateEventBytes(store, meta.run_id);
+    for (const e of events) if (e.kind === 'migrate' && e.bytes === undefined) e.bytes = bytes.get(e.id) ?? 0;
+  }
   const windows: Window[] = events.filter((e) => e.endMs > 0).map((e) => ({ id: e.id, kind: e.kind, startMs: e.startMs, endMs: e.endMs }));
-  const overheads = eventOverheads(buckets, windows, meta.warmup_end_ms, meta.measure_end_ms).map((o) => {
+  // A migration run's load runs only around its moves, so its time outside them is no
+  // baseline: its overhead is the migration table (table-sql.ts), not this one.
+  const overheads = (meta.kind === 'migration' ? [] : eventOverheads(buckets, windows, meta.warmup_end_ms, meta.measure_end_ms)).map((o) => {
     const e = events.find((x) => x.id === o.window.id)!;
     return { ...o, status: e.status, method: e.method, patchBytes: bytesIn(patchBuckets, o.window) };
   });

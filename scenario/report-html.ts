@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { OVERHEAD_COLUMNS, overheadRows } from './overhead-table.js';
+import { MIGRATION_COLUMNS, migrationRows } from './migration-report.js';
 import type { ReportData } from './report-data.js';
 import { fiveNumbers, median } from './update-lag.js';
 
@@ -11,6 +12,8 @@ import { fiveNumbers, median } from './update-lag.js';
  *   - update lag box plots, pull and push (live patches)
  *   - throughput and p99 over time (runs with client load)
  *   - the per-event overhead table (bytes above the run's baseline rate, per channel)
+ *   - migration runs: NetMigrate's table (SQL on the store) and client-side / server-side
+ *     extra % by write ratio, one line per protocol
  * Every chart is a `div.chart`; the report test checks each has data.
  */
 export function renderReport(d: ReportData): string {
@@ -20,6 +23,13 @@ export function renderReport(d: ReportData): string {
   const json = JSON.stringify({ data: d, lagSummary }).replace(/</g, '\\u003c');
   const table = overheadRows(d);
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  // A run of migration runs only has no per-event overhead (migration/README.md): its table is the migration one.
+  const overheadSection = `<h2>Per-event overhead</h2>
+<p>Bytes in the event's window minus the run's baseline rate (its time outside every event, after the warm-up) over the same length, per channel (both directions; client includes the requests).
+<em>patch msgs B</em>: bytes of the PATCH and PATCH_REQUEST bus messages in the window, exact.</p>
+<table id="overhead"><thead><tr>${OVERHEAD_COLUMNS.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>
+${table.map((r) => `<tr class="${r[2] === 'ok' ? '' : 'failed'}">${r.map((c, i) => `<td${i >= 3 ? ' class="n"' : ''}>${esc(c)}</td>`).join('')}</tr>`).join('\n')}
+</tbody></table>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>kvnetlab ${esc(d.scenario)} ${esc(d.runId)}</title>
 <style>
@@ -33,12 +43,8 @@ table{border-collapse:collapse;font-size:13px} td,th{border:1px solid #ccc;paddi
 <p>${esc(d.description)}</p>
 <p>Scenario file ${esc(d.source)}; ${d.subRuns.length} run(s); wall time ${(d.wallMs / 1000).toFixed(1)} s; report made ${esc(d.generatedAt)}.
 Bytes are counted by the nodes' proxies, each byte once; the per-node charts show what each node <em>sent</em>. The first part of each run (warm-up) is shaded grey and left out of every average.</p>
-<h2>Per-event overhead</h2>
-<p>Bytes in the event's window minus the run's baseline rate (its time outside every event, after the warm-up) over the same length, per channel (both directions; client includes the requests).
-<em>patch msgs B</em>: bytes of the PATCH and PATCH_REQUEST bus messages in the window, exact.</p>
-<table id="overhead"><thead><tr>${OVERHEAD_COLUMNS.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>
-${table.map((r) => `<tr class="${r[2] === 'ok' ? '' : 'failed'}">${r.map((c, i) => `<td${i >= 3 ? ' class="n"' : ''}>${esc(c)}</td>`).join('')}</tr>`).join('\n')}
-</tbody></table>
+${table.length || !d.migration?.length ? overheadSection : ''}
+${d.migration?.length ? migrationSection(d, esc) : ''}
 ${lagSummary.length ? `<p>Update lag medians: ${lagSummary.map((l) => `${l.method} ${l.median!.toFixed(0)} ms (${l.values.length} patches)`).join(', ')}.</p>` : ''}
 <div id="charts"></div>
 <script>${echarts}</script>
@@ -50,13 +56,27 @@ ${CLIENT}
 `;
 }
 
+function migrationSection(d: ReportData, esc: (s: string) => string): string {
+  return `<h2>Live migration: the protocols side by side</h2>
+<p>Per protocol and write ratio, one move of the same range under a closed-loop load on its keys (migration/README.md "Table"), computed by SQL from the store's rows:
+<em>client-side extra</em> = client bytes during the move beyond the bytes per operation of the load before it;
+<em>server-side extra</em> = migration-channel bytes beyond one plain copy of the data (both from the proxies' rows; operations and ops/s from the load's ops rows).
+<em>downtime</em> = the longest gap without a successful operation during the move, and p50 / p99 of the successful operations: measured by the load itself
+(the 100 ms ops rows cannot give them to the millisecond), kept in each <code>migrate</code> event's detail.</p>
+<table id="migration"><thead><tr>${MIGRATION_COLUMNS.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>
+${migrationRows(d).map((r) => `<tr>${r.map((c, i) => `<td${i >= 1 ? ' class="n"' : ''}>${esc(c)}</td>`).join('')}</tr>`).join('\n')}
+</tbody></table>
+<div id="migration-charts"></div>`;
+}
+
 /** Runs in the browser: builds the charts from REPORT. */
 const CLIENT = String.raw`
 (function () {
   var d = REPORT.data, root = document.getElementById('charts');
-  function chart(title, id, option) {
-    var h = document.createElement('h2'); h.textContent = title; root.appendChild(h);
-    var div = document.createElement('div'); div.className = 'chart'; div.id = id; root.appendChild(div);
+  function chart(title, id, option, parent) {
+    var where = parent || root;
+    var h = document.createElement('h2'); h.textContent = title; where.appendChild(h);
+    var div = document.createElement('div'); div.className = 'chart'; div.id = id; where.appendChild(div);
     var c = echarts.init(div, null, { renderer: 'canvas' });
     option.animation = false;
     c.setOption(option);
@@ -116,6 +136,26 @@ const CLIENT = String.raw`
       ],
     });
   });
+  var mig = d.migration || [];
+  if (mig.length) {
+    var ratios = Array.from(new Set(mig.map(function (m) { return m.writeRatio; }))).sort(function (a, b) { return a - b; });
+    var protocols = Array.from(new Set(mig.map(function (m) { return m.protocol; })));
+    var byRatio = function (field) {
+      return protocols.map(function (p) {
+        return { name: p, type: 'line', data: ratios.map(function (w) {
+          var m = mig.find(function (x) { return x.protocol === p && x.writeRatio === w; });
+          return m ? Math.round(m[field] * 100) / 100 : null;
+        }) };
+      });
+    };
+    var where = document.getElementById('migration-charts');
+    [['clientExtraPct', 'migration-client', 'Client-side extra % by write ratio'], ['serverExtraPct', 'migration-server', 'Server-side extra % by write ratio']].forEach(function (c) {
+      chart(c[2], c[1], {
+        tooltip: { trigger: 'axis' }, legend: { top: 0 }, grid: { top: 40, left: 60, right: 20 },
+        xAxis: { type: 'category', name: 'write %', data: ratios.map(String) }, yAxis: { type: 'value', name: 'extra %' }, series: byRatio(c[0]),
+      }, where);
+    });
+  }
   window.REPORT_READY = true;
 })();
 `;

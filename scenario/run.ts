@@ -5,11 +5,12 @@ import type { StoreState } from '../cluster/launcher/state-file.js';
 import { DEFAULT_COLLECTOR_PORT, DEFAULT_STORE_DIR, openQueryStore, openSink, resolveStore, type StoreTarget } from '../telemetry/open-sink.js';
 import { startSubRunCluster } from './cluster-life.js';
 import { type SubRun, estimateS, expandMatrix, newRunId } from './matrix.js';
-import { formatOverheadTable } from './overhead-table.js';
+import { formatMigrationTable, formatOverheadTable } from './overhead-table.js';
 import { Progress } from './progress.js';
 import { type ReportData, type ScenarioRunDetail, type SubRunMeta, buildReportData } from './report-data.js';
 import { renderReport } from './report-html.js';
 import type { Scenario } from './schema.js';
+import type { Store } from '../telemetry/store.js';
 import { type SubRunResult, runTimeline } from './timeline.js';
 
 export interface RunScenarioOptions {
@@ -31,7 +32,10 @@ export interface ScenarioOutcome {
   runId: string;
   reportPath: string;
   data: ReportData;
+  /** The per-event overhead table ('' for a run of migration runs only: they have none). */
   table: string;
+  /** The migration table of the migration runs (SQL on the store), '' without one. */
+  migrationTable: string;
   failedEvents: number;
   wallMs: number;
 }
@@ -52,9 +56,11 @@ export async function runScenario(s: Scenario, o: RunScenarioOptions): Promise<S
   const store = await openStore(o.store, (line) => progress.line(line, 0));
   if (o.started) o.started.collector = store.state?.collector?.startedByUp === true;
   const sink = openSink({ ...store.target, log: (line) => o.log(`store: ${line}`) });
+  // A migration run sums its bytes from the store while it runs.
+  const query = subs.some((r) => r.run.kind === 'migration') ? await openQueryStore(store.target) : undefined;
   const results: SubRunResult[] = [];
   try {
-    for (const sub of subs) results.push(await runOne(s, sub, runId, o, store, sink, progress));
+    for (const sub of subs) results.push(await runOne(s, sub, runId, o, store, sink, progress, query));
     const detail: ScenarioRunDetail = {
       scenario: s.name, description: s.description, source: s.source, wall_ms: Date.now() - started,
       sub_runs: results.map((r): SubRunMeta => ({
@@ -75,17 +81,23 @@ export async function runScenario(s: Scenario, o: RunScenarioOptions): Promise<S
     const dir = resolve(o.out, runId);
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'report-data.json'), JSON.stringify(data, null, 1));
+    // The migration table as measured in this process, beside the report's (SQL on the store).
+    const measured = results.flatMap((r) => (r.migration ?? []).map((row) => ({ run_id: r.sub.runId, ...row })));
+    if (measured.length) writeFileSync(join(dir, 'migration-measured.json'), JSON.stringify(measured, null, 1));
     const reportPath = join(dir, 'report.html');
     writeFileSync(reportPath, renderReport(data));
     const failedEvents = results.reduce((n, r) => n + r.events.filter((e) => e.state !== 'ok').length, 0);
-    return { runId, reportPath, data, table: formatOverheadTable(data), failedEvents, wallMs: Date.now() - started };
+    return { runId, reportPath, data, table: onlyMigration(data) ? '' : formatOverheadTable(data), migrationTable: formatMigrationTable(data), failedEvents, wallMs: Date.now() - started };
   } finally {
+    await query?.close();
     await sink.close();
     await stopCollector(store.state, (line) => o.log(line));
   }
 }
 
-async function runOne(s: Scenario, sub: SubRun, runId: string, o: RunScenarioOptions, store: OpenedStore, sink: ReturnType<typeof openSink>, progress: Progress): Promise<SubRunResult> {
+async function runOne(
+  s: Scenario, sub: SubRun, runId: string, o: RunScenarioOptions, store: OpenedStore, sink: ReturnType<typeof openSink>, progress: Progress, query?: Pick<Store, 'query'>,
+): Promise<SubRunResult> {
   const t0 = Date.now();
   progress.begin(sub.index, sub.label);
   const log = (line: string) => progress.line(line, sub.index);
@@ -98,7 +110,7 @@ async function runOne(s: Scenario, sub: SubRun, runId: string, o: RunScenarioOpt
   let result: SubRunResult;
   try {
     log(sub.memoryMiB > 0 ? `cluster up; filling ${sub.memoryMiB} MiB` : 'cluster up');
-    result = await runTimeline(s, sub, cluster, { sink, log, eventTimeoutMs: 600_000 });
+    result = await runTimeline(s, sub, cluster, { sink, log, eventTimeoutMs: 600_000, query });
   } finally {
     log('stopping the cluster');
     await cluster.stop();
@@ -106,6 +118,8 @@ async function runOne(s: Scenario, sub: SubRun, runId: string, o: RunScenarioOpt
   progress.end(sub.index, (Date.now() - t0) / 1000);
   return result;
 }
+
+const onlyMigration = (d: ReportData) => d.subRuns.every((r) => r.kind === 'migration');
 
 interface OpenedStore {
   target: StoreTarget;

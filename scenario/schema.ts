@@ -1,4 +1,6 @@
 import { PRESETS, type PresetName } from '../loadgen/presets.js';
+import type { ProtocolName } from '../migration/protocol.js';
+import type { SlotRange } from '../migration/slots.js';
 
 /**
  * The scenario file (scenarios/*.yaml), validated. Times are seconds of the scenario's
@@ -15,7 +17,7 @@ import { PRESETS, type PresetName } from '../loadgen/presets.js';
  */
 
 /** What one run of the matrix does (one cluster per run). */
-export const RUN_KINDS = ['baseline', 'no-patch', 'lp-pull', 'lp-push', 'cp-partial', 'cp-full', 'failover', 'sequence'] as const;
+export const RUN_KINDS = ['baseline', 'no-patch', 'lp-pull', 'lp-push', 'cp-partial', 'cp-full', 'failover', 'sequence', 'migration'] as const;
 export type RunKind = (typeof RUN_KINDS)[number];
 
 /** Events the runner triggers through the controller. */
@@ -46,6 +48,28 @@ export interface LoadSpec {
   records: number;
 }
 
+/**
+ * A `migration` run (NetMigrate's comparison, migration/table.ts): on its own cluster,
+ * for every protocol and write ratio, a closed-loop load on the range's keys, then the
+ * move of the range to the other master; the range moves back and forth, so every cell
+ * sees the same data.
+ */
+export interface MigrationSpec {
+  protocols: ProtocolName[];
+  /** Percent of SETs. */
+  writeRatios: number[];
+  slots: SlotRange;
+  /** Keys written into the range (the data moved), and their value size. */
+  keys: number;
+  valueBytes: number;
+  /** Closed-loop clients of the load. */
+  clients: number;
+  /** Load alone before each move: the "before" window. */
+  beforeS: number;
+  /** Pause after each group (pacing). */
+  groupPauseMs: number;
+}
+
 export interface RunSpec {
   kind: RunKind;
   /** Only `sequence`: the events, one at each scheduled time. */
@@ -70,6 +94,8 @@ export interface Scenario {
   nodeTimeoutMs: number;
   /** Light client load during each run, or none (the paper's network runs have none). */
   load: LoadSpec | null;
+  /** The table of a `migration` run (defaults when the file has none). */
+  migration: MigrationSpec;
   runs: RunSpec[];
   /** Where it was read from (messages). */
   source: string;
@@ -80,6 +106,7 @@ export function eventsOf(run: RunSpec, schedule: Schedule): ScenarioEventKind[] 
   switch (run.kind) {
     case 'baseline':
     case 'no-patch':
+    case 'migration': // its moves are the table's cells (scenario/migration-run.ts), not controller events
       return [];
     case 'lp-pull':
     case 'lp-push':

@@ -1,11 +1,14 @@
 import { preset } from '../loadgen/presets.js';
 import { runLoadgen } from '../loadgen/main.js';
+import type { MigrationTableRow } from '../migration/table.js';
 import type { RowSink } from '../telemetry/rows.js';
+import type { Store } from '../telemetry/store.js';
 import type { RunningCluster } from './cluster-life.js';
 import type { EventBody, EventView } from './controller-client.js';
 import { ScenarioError } from './errors.js';
 import { type SubRun, eventDueMs } from './matrix.js';
 import { fillMemory } from './memory-fill.js';
+import { runMigrationTimeline } from './migration-run.js';
 import { PatchFiles, codeVersion } from './patches.js';
 import type { Scenario, ScenarioEventKind } from './schema.js';
 
@@ -19,6 +22,8 @@ export interface SubRunResult {
   measureEndMs: number;
   fillKeys: number;
   events: ScenarioEventResult[];
+  /** A `migration` run: the table as measured in this process (the report's is SQL on the store). */
+  migration?: MigrationTableRow[];
 }
 
 export interface ScenarioEventResult {
@@ -39,6 +44,8 @@ export interface TimelineOptions {
   log: (line: string) => void;
   /** Longest wait for one event. */
   eventTimeoutMs: number;
+  /** The store, for a `migration` run's byte sums. */
+  query?: Pick<Store, 'query'>;
 }
 
 const sleepUntil = (t: number) => new Promise((r) => setTimeout(r, Math.max(0, t - Date.now())));
@@ -49,6 +56,10 @@ const sleepUntil = (t: number) => new Promise((r) => setTimeout(r, Math.max(0, t
  * A failed event is recorded and the run goes on (the report shows it).
  */
 export async function runTimeline(s: Scenario, sub: SubRun, c: RunningCluster, o: TimelineOptions): Promise<SubRunResult> {
+  if (sub.run.kind === 'migration') {
+    if (!o.query) throw new ScenarioError('UNAVAILABLE', 'a migration run needs the store to sum its bytes');
+    return runMigrationTimeline(s, sub, c, { sink: o.sink, query: o.query, log: o.log });
+  }
   const seedPort = c.state.nodes[0]!.port;
   const fillKeys = await fillMemory({
     host: '127.0.0.1', seedPort, mib: sub.memoryMiB, timeoutMs: 600_000,

@@ -17,7 +17,7 @@ export interface ChartCheck {
  * for its script, takes a full-page screenshot and reads every chart's option back
  * from ECharts. Rejects on a page error.
  */
-export async function checkReport(htmlPath: string, screenshotPath: string): Promise<{ charts: ChartCheck[]; overheadRows: number; errors: string[] }> {
+export async function checkReport(htmlPath: string, screenshotPath: string): Promise<{ charts: ChartCheck[]; overheadRows: number; tableRows: Record<string, number>; errors: string[] }> {
   const profile = mkdtempSync(join(tmpdir(), 'kvnetlab-chromium-'));
   // A fresh --user-data-dir: playwright takes it as launchPersistentContext's directory.
   const browser = await chromium.launchPersistentContext(profile, {
@@ -42,7 +42,9 @@ export async function checkReport(htmlPath: string, screenshotPath: string): Pro
       });
     });
     const overheadRows = await page.locator('#overhead tbody tr').count();
-    return { charts, overheadRows, errors };
+    // Body rows of every table with an id (#overhead, #migration).
+    const tableRows = await page.evaluate(() => Object.fromEntries([...document.querySelectorAll('table[id]')].map((t) => [t.id, t.querySelectorAll('tbody tr').length])));
+    return { charts, overheadRows, tableRows, errors };
   } finally {
     await browser.close();
     rmSync(profile, { recursive: true, force: true });
