@@ -3,6 +3,7 @@ import { clusterCommands } from './cluster.js';
 import { hashCommands } from './hashes.js';
 import { keyCommands } from './keys.js';
 import { migrateCommands } from './migrate.js';
+import { kvnetlabMigrationCommands } from './kvnetlab-migration.js';
 import { persistenceCommands } from './persistence.js';
 import { serverCommands } from './server.js';
 import { stringCommands } from './strings.js';
@@ -15,6 +16,7 @@ export const ALL_COMMAND_FAMILIES: ReadonlyArray<ReadonlyArray<CommandSpec>> = [
   serverCommands,
   clusterCommands,
   migrateCommands,
+  kvnetlabMigrationCommands,
   stringCommands,
   hashCommands,
   zsetCommands,

@@ -24,6 +24,12 @@ export interface DispatcherDeps {
     /** A replica loading its master's snapshot. */
     readonly loading: boolean;
   };
+  /** The destination of a Rocksteady migration (node/rocksteady-dest.ts): keys not pulled yet get -TRYAGAIN. */
+  rocksteady?: {
+    readonly active: boolean;
+    gate(name: string, args: Buffer[], keys: Buffer[]): Reply | null;
+    wrote(keys: Buffer[]): void;
+  };
 }
 
 /**
@@ -58,6 +64,14 @@ export class Dispatcher {
       // Decide routing only once the move is over: the key may be gone (ASK) by then.
       if (wait) return wait.then(() => this.dispatch(client, args));
     }
+    // Rocksteady at the destination: before routing, since it owns the slots already.
+    const rocksteady = this.deps.rocksteady?.active ? this.deps.rocksteady : undefined;
+    const gatedKeys = rocksteady ? commandKeys(spec, args) : undefined;
+    const refused = gatedKeys && rocksteady!.gate(spec.name, args, gatedKeys);
+    if (refused) {
+      client.asking = false;
+      return this.fail(refused);
+    }
     const redirect = routeCommand(cluster, spec, args, client, (key) => db.exists(key.toString('latin1'), services.now()));
     if (redirect) {
       if (spec.name !== 'asking') client.asking = false;
@@ -79,10 +93,12 @@ export class Dispatcher {
     if (spec.name !== 'asking') client.asking = false;
     if (reply instanceof Promise) {
       return reply.then((r) => {
+        if (gatedKeys && isWrite && r.t !== 'error') rocksteady!.wrote(gatedKeys);
         if (repl && isWrite) repl.propagate(spec.name, args, r, client.id);
         return this.count(spec.name, started, r);
       });
     }
+    if (gatedKeys && isWrite && reply.t !== 'error') rocksteady!.wrote(gatedKeys);
     // call(): a write that succeeded goes to the replicas, in execution order.
     if (repl && isWrite) repl.propagate(spec.name, args, reply, client.id);
     return this.count(spec.name, started, reply);

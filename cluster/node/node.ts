@@ -18,6 +18,9 @@ import { ClientConnection } from './connection.js';
 import { Dispatcher } from './dispatcher.js';
 import { renderInfo } from './info.js';
 import { Migrator } from './migrate.js';
+import { RocksteadySource } from './rocksteady-source.js';
+import { RocksteadyDest } from './rocksteady-dest.js';
+import { int } from '../resp/reply.js';
 import type { MigrateRequest, NodeServices, ShutdownOptions } from './services.js';
 import { Saver } from '../persistence/saver.js';
 import { closeServer, connectTcp, listenTcp } from './listen.js';
@@ -54,6 +57,8 @@ export class KvNode implements NodeServices {
   readonly patches: PatchManager | undefined;
   private readonly dispatcher: Dispatcher;
   private readonly migrator: Migrator;
+  /** Rocksteady migrations (kvnetlab-only): the source's retained slots, the destination's pulls. */
+  readonly rocksteady: { source: RocksteadySource; dest: RocksteadyDest };
   private readonly connections = new Map<number, { client: ClientState; stream: Duplex }>();
   private nextClientId = 1;
   private servers: net.Server[] = [];
@@ -85,7 +90,10 @@ export class KvNode implements NodeServices {
       connect: connectTcp,
       save: () => this.saveClusterConfig(),
       countKeysInSlot: (slot) => this.db.countInSlot(slot),
-      deleteKeysInSlot: (slot) => this.db.deleteSlot(slot),
+      // A slot handed off by a Rocksteady migration keeps its keys for the pulls.
+      deleteKeysInSlot: (slot) => {
+        if (!this.rocksteady.source.retains(slot)) this.db.deleteSlot(slot);
+      },
       replOffset: () => this.replication.offset(),
       // Failover's view of replication (cluster/replication/control.ts).
       masterLinkDownMs: (now) => this.replication.masterLinkDownMs(now),
@@ -125,6 +133,7 @@ export class KvNode implements NodeServices {
       };
     }
     this.migrator = new Migrator(this.db, () => this.now());
+    this.rocksteady = this.newRocksteady(log);
     this.masterClient = this.newClient('master', 'master');
     this.replication = new Replication({
       db: this.db,
@@ -144,6 +153,7 @@ export class KvNode implements NodeServices {
       stats: this.stats,
       keyLocks: this.migrator,
       replication: this.replication,
+      rocksteady: this.rocksteady.dest,
     });
     this.saver = new Saver({
       db: this.db,
@@ -195,6 +205,7 @@ export class KvNode implements NodeServices {
     this.replication.stop();
     this.bus.stop();
     this.migrator.close();
+    this.rocksteady.dest.close();
     for (const { stream } of this.connections.values()) stream.destroy();
     await Promise.all(this.servers.map(closeServer));
     this.servers = [];
@@ -203,6 +214,46 @@ export class KvNode implements NodeServices {
   /** The ports actually bound (client, bus): differs from the config when it asked for port 0. */
   listeningPorts(): number[] {
     return this.servers.map((s) => (s.address() as net.AddressInfo).port);
+  }
+
+  private newRocksteady(log: Logger): { source: RocksteadySource; dest: RocksteadyDest } {
+    const cluster = this.cluster;
+    const propagate = (args: Buffer[]) => this.replication.propagate(args[0].toString('latin1').toLowerCase(), args, int(1));
+    const settle = () => {
+      cluster.updateHealth();
+      this.saveClusterConfig();
+    };
+    const source = new RocksteadySource({
+      db: this.db, cluster, now: () => this.now(), propagate, log,
+      saveClusterConfig: () => this.saveClusterConfig(),
+      claim: () => {
+        this.bus.bumpEpochWithoutConsensus();
+        this.bus.broadcastPong();
+      },
+    });
+    const dest = new RocksteadyDest({
+      db: this.db, cluster, now: () => this.now(), propagate, log, timeoutMs: 5000,
+      claim: (slots) => {
+        // CLUSTER SETSLOT NODE myself after an import: a fresh epoch, so this claim wins, and a PONG to all.
+        this.bus.bumpEpochWithoutConsensus();
+        for (const s of slots) {
+          cluster.unassignSlot(s);
+          cluster.assignSlot(s, cluster.myself);
+        }
+        settle();
+        this.bus.broadcastPong();
+      },
+      giveBack: (slots, owner) => {
+        const n = cluster.lookup(owner);
+        if (!n) return;
+        for (const s of slots) {
+          cluster.unassignSlot(s);
+          cluster.assignSlot(s, n);
+        }
+        settle();
+      },
+    });
+    return { source, dest };
   }
 
   private newClient(addr: string, laddr: string): ClientState {

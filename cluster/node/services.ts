@@ -8,6 +8,8 @@ import type { ReplicationCommands } from '../replication/commands.js';
 import type { Saver } from '../persistence/saver.js';
 import type { LoadMethod } from '../patch/manager.js';
 import type { PatchRecord } from '../patch/record.js';
+import type { RocksteadySource } from './rocksteady-source.js';
+import type { RocksteadyDest } from './rocksteady-dest.js';
 
 /** MIGRATE's arguments once parsed (cluster.c migrateCommand). */
 export interface MigrateRequest {
@@ -46,6 +48,8 @@ export interface NodeServices {
   readonly saver: Saver;
   /** PATCH LOAD / LIST (cluster/patch); absent when the node runs with --no-patch-support. */
   readonly patches?: { register(bundle: Buffer, method: LoadMethod): Promise<PatchRecord>; list(): PatchRecord[] };
+  /** The KVNETLAB.MIGRATE-IN/-OUT and PULL commands (Rocksteady); absent in command unit tests. */
+  readonly rocksteady?: { source: RocksteadySource; dest: RocksteadyDest };
   /**
    * SHUTDOWN: save when `save` says so (undefined: when snapshots are on, like Redis
    * with save points), stop, end the process. Resolves with an error text only when
