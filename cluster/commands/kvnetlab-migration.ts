@@ -38,7 +38,7 @@ const NOT_HERE = err('ERR this node has no Rocksteady support');
 
 const migrateIn: Record<string, Subcommand> = {
   start: {
-    arity: -7,
+    arity: -6,
     execute(ctx, args) {
       const r = services(ctx);
       if (!r) return NOT_HERE;
