@@ -1,6 +1,7 @@
 import { MigrationError } from './errors.js';
 import { type MigrationProtocol, PROTOCOLS, type ProtocolName } from './protocol.js';
 import { redisProtocol } from './redis-protocol.js';
+import { rocksteadyProtocol } from './rocksteady-protocol.js';
 
 /**
  * The protocols that run with the nodes alone. source, rocksteady, fulva and proxy route
@@ -9,6 +10,7 @@ import { redisProtocol } from './redis-protocol.js';
  */
 const REGISTRY: Partial<Record<ProtocolName, MigrationProtocol>> = {
   redis: redisProtocol,
+  rocksteady: rocksteadyProtocol,
 };
 
 /**
