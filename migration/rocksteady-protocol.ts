@@ -40,6 +40,7 @@ export const rocksteadyProtocol: MigrationProtocol = {
         if (st.state === 'done') {
           ctx.tally.keys = Number(st.keys);
           ctx.tally.batches = Number(st.batches) + Number(st['priority-pulls']);
+          ctx.log(`rocksteady: ${st.keys} keys pulled in ${st.batches} batches, ${st['priority-pulls']} priority pulls of ${st['priority-keys']} keys, ${st.tryagain} -TRYAGAIN answered`);
           Object.assign(detail, { keys: st.keys, batches: st.batches, priorityPulls: st['priority-pulls'], priorityKeys: st['priority-keys'], tryagain: st.tryagain });
           return;
         }
