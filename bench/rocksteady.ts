@@ -75,7 +75,15 @@ try {
         const t0 = Date.now();
         await new Promise((r) => setTimeout(r, Number(values.before)));
         const t1 = Date.now();
-        const out = await runMigration({ from: { host: '127.0.0.1', port: from }, to: { host: '127.0.0.1', port: to }, slots, protocol: 'rocksteady', groupPauseMs: 10 });
+        const out = await runMigration({ from: { host: '127.0.0.1', port: from }, to: { host: '127.0.0.1', port: to }, slots, protocol: 'rocksteady', groupPauseMs: 10,
+          phase: async (name, fn) => {
+            const t = Date.now();
+            try {
+              return await fn({});
+            } finally {
+              process.stderr.write(`phase ${name}: ${t - t1} .. ${Date.now() - t1} ms\n`);
+            }
+          } });
         const t2 = Date.now();
         await wl.stop();
         const retried = await tryagainAt(to);
