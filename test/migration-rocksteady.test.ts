@@ -1,5 +1,3 @@
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, callText, sleep, waitFor } from '../cluster/launcher/admin.js';
@@ -11,7 +9,9 @@ import { keysFor } from '../migration/keys.js';
 import { checkHistory } from '../migration/linearizability.js';
 import { runMigration } from '../migration/run.js';
 import { parseSlotRange } from '../migration/slots.js';
+import { channelBytesFromFiles } from '../migration/traffic-files.js';
 import { VersionedWorkload } from '../migration/versioned-workload.js';
+import { liveSlotOwners } from './support/slot-owners.js';
 import { type TestCluster, startCluster } from './support/local-cluster.js';
 import { runCli } from './support/run-cli.js';
 
@@ -25,25 +25,8 @@ function client(c: TestCluster, extra: Record<string, unknown> = {}): Cluster {
   return new Cluster(c.seeds, { redisOptions: { connectTimeout: 2000 }, scaleReads: 'master', retryDelayOnMoved: 5, retryDelayOnTryAgain: 5, retryDelayOnClusterDown: 100, maxRedirections: 64, ...extra });
 }
 
-/** Sum of the proxies' rows for one channel and direction-free (traffic.jsonl under the run directory). */
-function channelBytes(dir: string, channel: string): number {
-  let total = 0;
-  for (const d of readdirSync(dir).filter((x) => x.startsWith('proxy-'))) {
-    let text = '';
-    try {
-      text = readFileSync(join(dir, d, 'traffic.jsonl'), 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n')) {
-      if (!line) continue;
-      const row = JSON.parse(line) as { channel?: string; bytes?: number; row?: { channel: string; bytes: number } };
-      const r = row.row ?? row;
-      if (r.channel === channel) total += r.bytes ?? 0;
-    }
-  }
-  return total;
-}
+/** Every `migration` byte the proxies filed so far. */
+const migrationBytes = (dir: string): number => channelBytesFromFiles(dir, 0, Number.MAX_SAFE_INTEGER).migration ?? 0;
 
 const intOf = async (port: number, args: Array<string | number>): Promise<number> => {
   const r = await call('127.0.0.1', port, args);
@@ -83,7 +66,7 @@ describe('migration, rocksteady on the nodes (3P-0R)', () => {
     await wl.load();
     wl.start();
     await sleep(300);
-    const migrationBefore = channelBytes(c.dir, 'migration');
+    const migrationBefore = migrationBytes(c.dir);
     const out = await runMigration({
       from: { host: '127.0.0.1', port: src!.port }, to: { host: '127.0.0.1', port: dst!.port }, slots: range, protocol: 'rocksteady', batchKeys: 10, groupPauseMs: 5,
     });
@@ -116,7 +99,7 @@ describe('migration, rocksteady on the nodes (3P-0R)', () => {
       expect(lines.find((l) => l.id === src!.id)!.slots.some((t) => t.startsWith('0-')), `view of ${port}`).toBe(false);
     }
     // The destination's pulls went through the source's proxy, named kvnetlab-migration.
-    await waitFor('migration rows for the pulls', 5000, async () => channelBytes(c.dir, 'migration') - migrationBefore > 300 * 64);
+    await waitFor('migration rows for the pulls', 5000, async () => migrationBytes(c.dir) - migrationBefore > 300 * 64);
   }, 120_000);
 
   it('kvnetlab event migrate --protocol rocksteady: the controller runs it as an event with phases open, pull, release', async () => {
@@ -176,14 +159,7 @@ describe('migration, rocksteady interrupted (3P-1R)', () => {
       // The destination's replica takes over the destination's own slots, not the range.
       await waitFor('cluster_state:ok after the failover', 30_000, async () => (await callText('127.0.0.1', src!.port, ['CLUSTER', 'INFO'])).includes('cluster_state:ok'));
       await sleep(500);
-      const lines = parseClusterNodes(await callText('127.0.0.1', src!.port, ['CLUSTER', 'NODES']));
-      const owner = new Map<number, string>();
-      for (const l of lines.filter((x) => x.role === 'master' && !x.flags.includes('fail'))) {
-        for (const t of l.slots.filter((s) => !s.startsWith('['))) {
-          const [a, b] = t.split('-').map(Number);
-          for (let s = a!; s <= (b ?? a!); s++) owner.set(s, l.id);
-        }
-      }
+      const owner = liveSlotOwners(parseClusterNodes(await callText('127.0.0.1', src!.port, ['CLUSTER', 'NODES'])));
       expect(owner.size).toBe(16384);
       for (const s of [range.first, range.first + 100, range.last]) expect(owner.get(s)).toBe(src!.id);
       const history = await wl.stop();
