@@ -6,7 +6,7 @@
  * per cell: `before` ms alone, then the move (the range goes back and forth). Anchor: the
  * same cell's window before the move. Never fails on the figures.
  *
- *   node dist/bench/rocksteady.js [--base-port 20521 --slots 0-99 --keys 1000 --value-bytes 1000 --delays 100,5 --write-ratios 0,30]
+ *   npm run bench:rocksteady [-- --base-port 20521 --slots 0-99 --keys 1000 --value-bytes 1000 --delays 100,5 --write-ratios 0,30]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -131,7 +131,7 @@ describe('migration, rocksteady interrupted (3P-1R)', () => {
     await c?.stop();
   });
 
-  it('migrate rocksteady, destination killed (-9) midway: the migration fails, every slot of the range goes back to the source, which serves every key; every slot has a live owner', async () => {
+  it('migrate rocksteady, destination killed (-9) midway (its replica had the pulled keys): the migration fails, every slot of the range goes back to the source, which serves every key; every slot has a live owner', async () => {
     const masters = c.state.nodes.filter((n) => n.role === 'master');
     const [src, dst] = masters;
     const range = parseSlotRange('2000-2299');
@@ -143,15 +143,24 @@ describe('migration, rocksteady interrupted (3P-1R)', () => {
       await wl.load();
       wl.start();
       let killed = false;
+      let replicaKeys = 0;
       const failed = await runMigration({
         from: { host: '127.0.0.1', port: src!.port }, to: { host: '127.0.0.1', port: dst!.port }, slots: range, protocol: 'rocksteady', timeoutMs: 2000, batchKeys: 10, groupPauseMs: 5,
         afterGroup: async (slot) => {
           if (slot !== range.first + 100) return;
+          // The pulled keys reached the destination's replica (RESTORE ... ABSTTL in its stream).
+          const replicaId = parseClusterNodes(await callText('127.0.0.1', src!.port, ['CLUSTER', 'NODES'])).find((l) => l.masterId === dst!.id)!.id;
+          const replica = c.state.nodes.find((n) => n.id === replicaId)!;
+          const pulled = await intOf(dst!.port, ['CLUSTER', 'COUNTKEYSINSLOT', range.first]);
+          await waitFor('the replica has the first group', 5000, async () => (await intOf(replica.port, ['CLUSTER', 'COUNTKEYSINSLOT', range.first])) === pulled, 20);
+          replicaKeys = pulled;
           process.kill(dst!.pid, 'SIGKILL');
           killed = true;
         },
       }).then(() => undefined, (e: unknown) => e);
       expect(killed).toBe(true);
+      expect(replicaKeys).toBe(await intOf(src!.port, ['CLUSTER', 'COUNTKEYSINSLOT', range.first]));
+      expect(replicaKeys).toBeGreaterThan(0);
       expect(failed).toBeInstanceOf(MigrationError);
       // At once, before any failover: the source owns and serves the whole range again.
       const mine = parseClusterNodes(await callText('127.0.0.1', src!.port, ['CLUSTER', 'NODES'])).find((l) => l.flags.includes('myself'))!;
