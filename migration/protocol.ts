@@ -27,6 +27,8 @@ export interface MigrationContext {
   /** MIGRATE's timeout and every single call's bound. */
   timeoutMs: number;
   tally: MigrationTally;
+  /** Pause after each group (rate limit); protocols whose node paces itself pass it on (rocksteady). */
+  groupPauseMs?: number;
   /** Called after each group is migrated (tests interrupt here; a pacing hook could slow the move). */
   afterGroup(slot: number): Promise<void>;
   /** A timed phase of the event (controller Event.phase, or a plain timer). */

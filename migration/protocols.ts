@@ -2,6 +2,7 @@ import { MigrationError } from './errors.js';
 import { type MigrationProtocol, PROTOCOLS, type ProtocolName } from './protocol.js';
 import { redisProtocol } from './redis-protocol.js';
 import { sourceProtocol } from './source-protocol.js';
+import { rocksteadyProtocol } from './rocksteady-protocol.js';
 
 /**
  * The protocols that run with the nodes alone: redis (MIGRATE + ASK) and source (the
@@ -12,6 +13,7 @@ import { sourceProtocol } from './source-protocol.js';
 const REGISTRY: Partial<Record<ProtocolName, MigrationProtocol>> = {
   redis: redisProtocol,
   source: sourceProtocol,
+  rocksteady: rocksteadyProtocol,
 };
 
 /**

@@ -70,6 +70,7 @@ export async function runMigration(o: MigrationOptions): Promise<MigrationResult
     const ctx: MigrationContext = {
       source, dest, others, groups, tally, timeoutMs, log,
       batchKeys: o.batchKeys ?? 100,
+      groupPauseMs: o.groupPauseMs ?? 0,
       phase: o.phase ?? ((_name, fn) => fn({})),
       afterGroup: async (slot) => {
         if (o.groupPauseMs) await new Promise((r) => setTimeout(r, o.groupPauseMs));

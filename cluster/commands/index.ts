@@ -4,6 +4,7 @@ import { hashCommands } from './hashes.js';
 import { keyCommands } from './keys.js';
 import { migrateCommands } from './migrate.js';
 import { migrateOutCommands } from './migrate-out.js';
+import { kvnetlabMigrationCommands } from './kvnetlab-migration.js';
 import { persistenceCommands } from './persistence.js';
 import { serverCommands } from './server.js';
 import { stringCommands } from './strings.js';
@@ -17,6 +18,7 @@ export const ALL_COMMAND_FAMILIES: ReadonlyArray<ReadonlyArray<CommandSpec>> = [
   clusterCommands,
   migrateCommands,
   migrateOutCommands,
+  kvnetlabMigrationCommands,
   stringCommands,
   hashCommands,
   zsetCommands,

@@ -35,6 +35,12 @@ export interface DispatcherDeps {
     /** A replica loading its master's snapshot. */
     readonly loading: boolean;
   };
+  /** The destination of a Rocksteady migration (node/rocksteady-dest.ts): keys not pulled yet get -TRYAGAIN. */
+  rocksteady?: {
+    readonly active: boolean;
+    gate(name: string, args: Buffer[], keys: Buffer[]): Reply | null;
+    wrote(keys: Buffer[]): void;
+  };
 }
 
 /**
@@ -75,6 +81,14 @@ export class Dispatcher {
       const held = out.hold(spec, args);
       if (held) return held.then(() => this.dispatch(client, args));
     }
+    // Rocksteady at the destination: before routing, since it owns the slots already.
+    const rocksteady = this.deps.rocksteady?.active ? this.deps.rocksteady : undefined;
+    const gatedKeys = rocksteady ? commandKeys(spec, args) : undefined;
+    const refused = gatedKeys && rocksteady!.gate(spec.name, args, gatedKeys);
+    if (refused) {
+      client.asking = false;
+      return this.fail(refused);
+    }
     const redirect = routeCommand(cluster, spec, args, client, (key) => db.exists(key.toString('latin1'), services.now()));
     if (redirect) {
       if (spec.name !== 'asking') client.asking = false;
@@ -96,11 +110,13 @@ export class Dispatcher {
     if (spec.name !== 'asking') client.asking = false;
     if (reply instanceof Promise) {
       return reply.then((r) => {
+        if (gatedKeys && isWrite && r.t !== 'error') rocksteady!.wrote(gatedKeys);
         if (repl && isWrite) repl.propagate(spec.name, args, r, client.id);
         if (isWrite && out?.active) out.afterWrite(spec, args, r);
         return this.count(spec.name, started, r);
       });
     }
+    if (gatedKeys && isWrite && reply.t !== 'error') rocksteady!.wrote(gatedKeys);
     // call(): a write that succeeded goes to the replicas, in execution order.
     if (repl && isWrite) repl.propagate(spec.name, args, reply, client.id);
     // In the same turn as the write: the forward keeps its place among the copy's RESTOREs.

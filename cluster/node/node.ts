@@ -19,6 +19,8 @@ import { Dispatcher } from './dispatcher.js';
 import { renderInfo } from './info.js';
 import { Migrator } from './migrate.js';
 import { MigrateOut } from './migrate-out.js';
+import { RocksteadySource } from './rocksteady-source.js';
+import { RocksteadyDest } from './rocksteady-dest.js';
 import type { MigrateRequest, NodeServices, ShutdownOptions } from './services.js';
 import { Saver } from '../persistence/saver.js';
 import { closeServer, connectTcp, listenTcp } from './listen.js';
@@ -59,6 +61,8 @@ export class KvNode implements NodeServices {
   readonly migrateOut: MigrateOut;
   /** How the node dials another node for MIGRATE-OUT; in-process tests swap in a Duplex pair. */
   connectPeer: (host: string, port: number) => Duplex = connectTcp;
+  /** Rocksteady migrations (kvnetlab-only): the source's retained slots, the destination's pulls. */
+  readonly rocksteady: { source: RocksteadySource; dest: RocksteadyDest };
   private readonly connections = new Map<number, { client: ClientState; stream: Duplex }>();
   private nextClientId = 1;
   private servers: net.Server[] = [];
@@ -92,7 +96,10 @@ export class KvNode implements NodeServices {
       connect: connectTcp,
       save: () => this.saveClusterConfig(),
       countKeysInSlot: (slot) => this.db.countInSlot(slot),
-      deleteKeysInSlot: (slot) => this.db.deleteSlot(slot),
+      // A slot handed off by a Rocksteady migration keeps its keys for the pulls.
+      deleteKeysInSlot: (slot) => {
+        if (!this.rocksteady.source.retains(slot)) this.db.deleteSlot(slot);
+      },
       replOffset: () => this.replication.offset(),
       // Failover's view of replication (cluster/replication/control.ts).
       masterLinkDownMs: (now) => this.replication.masterLinkDownMs(now),
@@ -139,6 +146,7 @@ export class KvNode implements NodeServices {
       now: () => this.now(),
       log,
     });
+    this.rocksteady = this.newRocksteady(log);
     this.masterClient = this.newClient('master', 'master');
     this.replication = new Replication({
       db: this.db,
@@ -159,6 +167,7 @@ export class KvNode implements NodeServices {
       keyLocks: this.migrator,
       outbound: this.migrateOut,
       replication: this.replication,
+      rocksteady: this.rocksteady.dest,
     });
     this.saver = new Saver({
       db: this.db,
@@ -212,6 +221,7 @@ export class KvNode implements NodeServices {
     this.bus.stop();
     this.migrator.close();
     this.migrateOut.abort();
+    this.rocksteady.dest.close();
     for (const { stream } of this.connections.values()) stream.destroy();
     await Promise.all(this.servers.map(closeServer));
     this.servers = [];
@@ -220,6 +230,46 @@ export class KvNode implements NodeServices {
   /** The ports actually bound (client, bus): differs from the config when it asked for port 0. */
   listeningPorts(): number[] {
     return this.servers.map((s) => (s.address() as net.AddressInfo).port);
+  }
+
+  private newRocksteady(log: Logger): { source: RocksteadySource; dest: RocksteadyDest } {
+    const cluster = this.cluster;
+    const propagate = (args: Buffer[]) => this.replication.propagate(args[0].toString('latin1').toLowerCase(), args, int(1));
+    const settle = () => {
+      cluster.updateHealth();
+      this.saveClusterConfig();
+    };
+    const source = new RocksteadySource({
+      db: this.db, cluster, now: () => this.now(), propagate, log,
+      saveClusterConfig: () => this.saveClusterConfig(),
+      claim: () => {
+        this.bus.bumpEpochWithoutConsensus();
+        this.bus.broadcastPong();
+      },
+    });
+    const dest = new RocksteadyDest({
+      db: this.db, cluster, now: () => this.now(), propagate, log, timeoutMs: 5000,
+      claim: (slots) => {
+        // CLUSTER SETSLOT NODE myself after an import: a fresh epoch, so this claim wins, and a PONG to all.
+        this.bus.bumpEpochWithoutConsensus();
+        for (const s of slots) {
+          cluster.unassignSlot(s);
+          cluster.assignSlot(s, cluster.myself);
+        }
+        settle();
+        this.bus.broadcastPong();
+      },
+      giveBack: (slots, owner) => {
+        const n = cluster.lookup(owner);
+        if (!n) return;
+        for (const s of slots) {
+          cluster.unassignSlot(s);
+          cluster.assignSlot(s, n);
+        }
+        settle();
+      },
+    });
+    return { source, dest };
   }
 
   private newClient(addr: string, laddr: string): ClientState {

@@ -9,6 +9,8 @@ import type { Saver } from '../persistence/saver.js';
 import type { LoadMethod } from '../patch/manager.js';
 import type { PatchRecord } from '../patch/record.js';
 import type { MigrateOut } from './migrate-out.js';
+import type { RocksteadySource } from './rocksteady-source.js';
+import type { RocksteadyDest } from './rocksteady-dest.js';
 
 /** MIGRATE's arguments once parsed (cluster.c migrateCommand). */
 export interface MigrateRequest {
@@ -49,6 +51,8 @@ export interface NodeServices {
   readonly patches?: { register(bundle: Buffer, method: LoadMethod): Promise<PatchRecord>; list(): PatchRecord[] };
   /** KVNETLAB.MIGRATE-OUT: source-based migration out of this node (node/migrate-out.ts); absent in command unit tests. */
   readonly migrateOut?: MigrateOut;
+  /** The KVNETLAB.MIGRATE-IN/-OUT and PULL commands (Rocksteady); absent in command unit tests. */
+  readonly rocksteady?: { source: RocksteadySource; dest: RocksteadyDest };
   /**
    * SHUTDOWN: save when `save` says so (undefined: when snapshots are on, like Redis
    * with save points), stop, end the process. Resolves with an error text only when
