@@ -1,6 +1,7 @@
+import { formatSlotTokens } from '../cluster/store/slot-tokens.js';
 import type { MigrationContext } from './protocol.js';
 import { MigrationError } from './errors.js';
-import { bulkList } from './node-link.js';
+import { type NodeLink, bulkList } from './node-link.js';
 
 /**
  * Copies every key of `slot` from the source to the destination without moving it:
@@ -56,9 +57,31 @@ export async function copyKeys(ctx: MigrationContext, keys: string[]): Promise<v
 
 /** dest: SETSLOT IMPORTING for every slot of the move (RESTORE-ASKING and ASKING clients are served there). */
 export async function openImport(ctx: MigrationContext): Promise<void> {
-  // 32 at a time: each SETSLOT rewrites nodes.conf (clusterSaveConfigOrDie), a few ms each.
-  const slots = ctx.groups.slots();
+  await setSlotsOn(ctx.dest, ctx.groups.slots(), 'IMPORTING', ctx.source.ep.id);
+}
+
+/**
+ * CLUSTER SETSLOT <slot> <action> [node] for many slots: one KVNETLAB.SETSLOTS on a
+ * kvnetlab node (one command, one nodes.conf save: cluster/commands/setslots.ts), else
+ * CLUSTER SETSLOT per slot, 32 at a time (Redis: each rewrites nodes.conf). Whether the
+ * node has it is learned from its first answer and remembered per link.
+ */
+export async function setSlotsOn(node: NodeLink, slots: number[], action: 'IMPORTING' | 'MIGRATING' | 'NODE' | 'STABLE', nodeId?: string): Promise<void> {
+  if (slots.length === 0) return;
+  const target = nodeId === undefined ? [] : [nodeId];
+  if (bulkSetSlots.get(node) !== false) {
+    try {
+      await node.call(['KVNETLAB.SETSLOTS', action, ...target, ...formatSlotTokens(slots)]);
+      bulkSetSlots.set(node, true);
+      return;
+    } catch (e) {
+      if (!(e instanceof MigrationError && /unknown command/i.test(e.message))) throw e;
+      bulkSetSlots.set(node, false);
+    }
+  }
   for (let i = 0; i < slots.length; i += 32) {
-    await Promise.all(slots.slice(i, i + 32).map((slot) => ctx.dest.call(['CLUSTER', 'SETSLOT', slot, 'IMPORTING', ctx.source.ep.id])));
+    await Promise.all(slots.slice(i, i + 32).map((slot) => node.call(['CLUSTER', 'SETSLOT', slot, action, ...target])));
   }
 }
+
+const bulkSetSlots = new WeakMap<NodeLink, boolean>();

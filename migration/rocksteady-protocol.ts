@@ -1,4 +1,4 @@
-import { slotTokens } from '../cluster/node/rocksteady-dest.js';
+import { formatSlotTokens } from '../cluster/store/slot-tokens.js';
 import type { Reply } from '../cluster/resp/reply.js';
 import { MigrationError } from './errors.js';
 import type { MigrationContext, MigrationProtocol } from './protocol.js';
@@ -25,7 +25,7 @@ export const rocksteadyProtocol: MigrationProtocol = {
   async run(ctx) {
     const { source, dest, groups } = ctx;
     const slots = groups.slots();
-    const tokens = slotTokens(slots);
+    const tokens = formatSlotTokens(slots);
     await ctx.phase('open', async () => {
       for (const s of slots) groups.set(s, 'ongoing');
       await dest.call(['KVNETLAB.MIGRATE-IN', 'START', source.ep.id, source.ep.host, source.ep.port, ...tokens, 'BATCH', ctx.batchKeys, 'PAUSE', ctx.groupPauseMs ?? 0]);
@@ -70,7 +70,7 @@ export const rocksteadyProtocol: MigrationProtocol = {
     const slots = ctx.groups.slots('ongoing');
     if (slots.length === 0) return;
     await ctx.dest.call(['KVNETLAB.MIGRATE-IN', 'ABORT']).catch((e: Error) => ctx.log(`ABORT on the destination: ${e.message}`));
-    await ctx.source.call(['KVNETLAB.PULL-SOURCE', 'RECLAIM', ...slotTokens(slots)]);
+    await ctx.source.call(['KVNETLAB.PULL-SOURCE', 'RECLAIM', ...formatSlotTokens(slots)]);
     await tellOthers(ctx, slots, ctx.source.ep.id);
     for (const s of slots) ctx.groups.set(s, 'not-migrated');
   },

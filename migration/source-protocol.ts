@@ -1,5 +1,6 @@
 import { fields, text } from '../cluster/launcher/admin.js';
-import { openImport } from './copy.js';
+import { formatSlotTokens } from '../cluster/store/slot-tokens.js';
+import { openImport, setSlotsOn } from './copy.js';
 import { MigrationError } from './errors.js';
 import { type NodeLink, bulkList } from './node-link.js';
 import type { MigrationContext, MigrationProtocol } from './protocol.js';
@@ -9,18 +10,18 @@ import type { MigrationContext, MigrationProtocol } from './protocol.js';
  * cluster/node/migrate-out.ts); this coordinator only tells it when. Any client works
  * unmodified: the source serves every request until the handover, then answers -MOVED.
  *
- *   open   dest: SETSLOT IMPORTING for every slot (RESTORE-ASKING and ASKING writes are served there);
+ *   open   dest: SETSLOTS IMPORTING for every slot (one KVNETLAB.SETSLOTS, copy.ts setSlotsOn) (RESTORE-ASKING and ASKING writes are served there);
  *          source: MIGRATE-OUT START <dest's announced address> SLOTS ...: one link, named kvnetlab-migration
  *   copy   per group: MIGRATE-OUT GROUP <slot>: the source sends the group's keys
  *          (RESTORE-ASKING ... REPLACE) and from then on every write to it (ASKING, the
  *          write), on the same link in its execution order; answers once the destination acknowledged
  *   pause  MIGRATE-OUT PAUSE: commands on the moving slots are held at the source (not
  *          refused) and it answers once every forward is acknowledged; then, in
- *          redis-protocol.ts handOver's order, SETSLOT NODE of every slot on the destination
+ *          redis-protocol.ts handOver's order, SETSLOTS NODE of every slot on the destination in one command
  *          (it claims them with a new epoch), MIGRATE-OUT HANDOVER on the source (drops its
  *          copies and gives every slot away in one turn and one nodes.conf save: no command
  *          sees a slot empty and still served there), MIGRATE-OUT END (the held commands run
- *          and meet -MOVED); after it, SETSLOT NODE on the other masters. The pause is this
+ *          and meet -MOVED); after it, SETSLOTS NODE on the other masters. The pause is this
  *          protocol's downtime (detail.pauseMs).
  *
  * Abort (a step failed, the destination died): a slot the destination claimed already is
@@ -58,18 +59,17 @@ export const sourceProtocol: MigrationProtocol = {
       claimedBy.set(ctx, claimed);
       // Held clients are released by the source itself if this coordinator disappears.
       await migrateOut(source, 'PAUSE', Math.max(10_000, moving.length * 100));
-      // Pipelined on one connection; each SETSLOT rewrites the destination's nodes.conf.
-      await Promise.all(moving.map(async (slot) => {
-        await dest.call(['CLUSTER', 'SETSLOT', slot, 'NODE', dest.ep.id]);
-        claimed.add(slot);
-      }));
+      // One KVNETLAB.SETSLOTS NODE: every slot claimed with one epoch bump and one
+      // nodes.conf save (slot by slot, 100 slots took most of the pause).
+      await setSlotsOn(dest, moving, 'NODE', dest.ep.id);
+      for (const slot of moving) claimed.add(slot);
       await handOverAtSource(ctx, moving);
       const status = fields(text(await migrateOut(source, 'STATUS')));
       await migrateOut(source, 'END');
       ctx.tally.forwarded = Number(status.forwarded ?? 0);
       Object.assign(detail, { pauseMs: Date.now() - started, forwarded: ctx.tally.forwarded, commandsSent: Number(status.sent ?? 0) });
       // After the pause: the other masters would learn the owner from the bus; redis-cli tells them too.
-      await Promise.all(moving.map((slot) => tellOthers(ctx, slot)));
+      await tellOthers(ctx, moving);
     });
   },
 
@@ -78,7 +78,7 @@ export const sourceProtocol: MigrationProtocol = {
     const claimed = [...(claimedBy.get(ctx) ?? [])].filter((s) => ctx.groups.stateOf(s) === 'ongoing');
     if (claimed.length > 0) {
       await handOverAtSource(ctx, claimed).catch((e: Error) => ctx.log(`handing ${claimed.length} claimed slot(s) over after all: ${e.message}`));
-      await Promise.all(claimed.map((slot) => tellOthers(ctx, slot)));
+      await tellOthers(ctx, claimed);
     }
     await migrateOut(ctx.source, 'ABORT').catch((e: Error) => ctx.log(`MIGRATE-OUT ABORT on the source: ${e.message}`));
     let destAnswers = true;
@@ -104,10 +104,10 @@ async function handOverAtSource(ctx: MigrationContext, slots: number[]): Promise
   for (const slot of slots) ctx.groups.set(slot, 'migrated');
 }
 
-async function tellOthers(ctx: MigrationContext, slot: number): Promise<void> {
+async function tellOthers(ctx: MigrationContext, slots: number[]): Promise<void> {
   for (const o of ctx.others) {
     // A master that is down learns the owner from the bus when it is back.
-    await o.call(['CLUSTER', 'SETSLOT', slot, 'NODE', ctx.dest.ep.id]).catch((e: Error) => ctx.log(`SETSLOT NODE on ${o.ep.port}: ${e.message}`));
+    await setSlotsOn(o, slots, 'NODE', ctx.dest.ep.id).catch((e: Error) => ctx.log(`SETSLOTS NODE on ${o.ep.port}: ${e.message}`));
   }
 }
 
@@ -124,17 +124,4 @@ async function dropPartialCopy(dest: NodeLink, slot: number): Promise<void> {
     await dest.call(['ASKING']);
     await dest.call(['DEL', ...keys]);
   }
-}
-
-/** Slot numbers -> `a-b` runs (START's SLOTS tokens). */
-export function formatSlotTokens(slots: number[]): string[] {
-  const sorted = [...slots].sort((a, b) => a - b);
-  const out: string[] = [];
-  for (let i = 0; i < sorted.length; ) {
-    let j = i;
-    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
-    out.push(sorted[i] === sorted[j] ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
-    i = j + 1;
-  }
-  return out;
 }

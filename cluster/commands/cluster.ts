@@ -70,40 +70,50 @@ function nodeArg(ctx: CommandContext, arg: Buffer) {
 }
 
 function setslot(ctx: CommandContext, args: Buffer[]): Reply {
-  const { cluster } = ctx.node;
-  const me = cluster.myself;
-  if (me.flags & F.SLAVE) return err('ERR Please use SETSLOT only with masters.');
   const slot = parseSlot(args[2]);
   if (slot === undefined) return INVALID_SLOT;
   const action = args[3].toString('latin1').toLowerCase();
   const needsNode = action === 'migrating' || action === 'importing' || action === 'node';
   if (needsNode && args.length !== 5) return err('ERR syntax error');
   if (!needsNode && args.length !== 4) return err('ERR syntax error');
-  const target = needsNode ? nodeArg(ctx, args[4]) : undefined;
+  return setSlots(ctx, [slot], action, args[4]);
+}
+
+/**
+ * CLUSTER SETSLOT's actions for a list of slots (CLUSTER SETSLOT passes one;
+ * KVNETLAB.SETSLOTS many): every slot is checked before any changes, then one
+ * nodes.conf save (and, for NODE after an import, one epoch bump and one PONG).
+ * `nodeName` is the node argument of MIGRATING / IMPORTING / NODE.
+ */
+export function setSlots(ctx: CommandContext, slots: number[], action: string, nodeName: Buffer | undefined): Reply {
+  const { cluster } = ctx.node;
+  const me = cluster.myself;
+  if (me.flags & F.SLAVE) return err('ERR Please use SETSLOT only with masters.');
+  const needsNode = action === 'migrating' || action === 'importing' || action === 'node';
+  const target = needsNode && nodeName ? nodeArg(ctx, nodeName) : undefined;
   switch (action) {
     case 'migrating':
-      if (cluster.slots[slot] !== me) return err(`ERR I'm not the owner of hash slot ${slot}`);
-      if (!target) return err(`ERR I don't know about node ${args[4]}`);
+    case 'importing': {
+      for (const slot of slots) {
+        if (action === 'migrating' && cluster.slots[slot] !== me) return err(`ERR I'm not the owner of hash slot ${slot}`);
+        if (action === 'importing' && cluster.slots[slot] === me) return err(`ERR I'm already the owner of hash slot ${slot}`);
+      }
+      if (!target) return err(`ERR I don't know about node ${nodeName}`);
       if (!isMaster(target)) return err('ERR Target node is not a master');
-      cluster.migrating.set(slot, target.name);
+      for (const slot of slots) (action === 'migrating' ? cluster.migrating : cluster.importing).set(slot, target.name);
       cluster.dirty = true;
       break;
-    case 'importing':
-      if (cluster.slots[slot] === me) return err(`ERR I'm already the owner of hash slot ${slot}`);
-      if (!target) return err(`ERR I don't know about node ${args[4]}`);
-      if (!isMaster(target)) return err('ERR Target node is not a master');
-      cluster.importing.set(slot, target.name);
-      cluster.dirty = true;
-      break;
-    case 'stable':
-      cluster.importing.delete(slot);
-      cluster.migrating.delete(slot);
-      cluster.dirty = true;
-      break;
-    case 'node': {
-      if (!target) return err(`ERR Unknown node ${args[4]}`);
-      return setSlotsNode(ctx, [slot], target);
     }
+    case 'stable':
+      for (const slot of slots) {
+        cluster.importing.delete(slot);
+        cluster.migrating.delete(slot);
+      }
+      cluster.dirty = true;
+      break;
+    case 'node':
+      if (!target) return err(`ERR Unknown node ${nodeName}`);
+      return setSlotsNode(ctx, slots, target);
     default:
       return err('ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP');
   }

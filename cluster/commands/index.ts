@@ -5,6 +5,7 @@ import { keyCommands } from './keys.js';
 import { migrateCommands } from './migrate.js';
 import { migrateOutCommands } from './migrate-out.js';
 import { kvnetlabMigrationCommands } from './kvnetlab-migration.js';
+import { setSlotsCommands } from './setslots.js';
 import { persistenceCommands } from './persistence.js';
 import { serverCommands } from './server.js';
 import { stringCommands } from './strings.js';
@@ -19,6 +20,7 @@ export const ALL_COMMAND_FAMILIES: ReadonlyArray<ReadonlyArray<CommandSpec>> = [
   migrateCommands,
   migrateOutCommands,
   kvnetlabMigrationCommands,
+  setSlotsCommands,
   stringCommands,
   hashCommands,
   zsetCommands,

@@ -1,4 +1,5 @@
 import { type Reply, err } from '../resp/reply.js';
+import { parseSlotTokens as parseSlotTokensOf } from '../store/slot-tokens.js';
 import { SLOTS } from '../topology/cluster-node.js';
 import type { CommandContext, CommandSpec } from './types.js';
 import { type Subcommand, dispatchSubcommand, parseInteger } from './subcommands.js';
@@ -18,14 +19,8 @@ import { type Subcommand, dispatchSubcommand, parseInteger } from './subcommands
  * <slots> are `A` or `A-B` tokens.
  */
 export function parseSlotTokens(args: Buffer[]): number[] | Reply {
-  const out: number[] = [];
-  for (const a of args) {
-    const [x, y] = a.toString('latin1').split('-');
-    const first = parseInteger(Buffer.from(x ?? ''));
-    const last = y === undefined ? first : parseInteger(Buffer.from(y));
-    if (first === undefined || last === undefined || first < 0 || last >= SLOTS || first > last) return err('ERR Invalid or out of range slot');
-    for (let s = first; s <= last; s++) out.push(s);
-  }
+  const out = parseSlotTokensOf(args.map((a) => a.toString('latin1')));
+  if (!out) return err('ERR Invalid or out of range slot');
   if (out.length === 0) return err('ERR no slots given');
   return out;
 }

@@ -9,8 +9,9 @@ import type { CommandContext, CommandSpec } from './types.js';
  * KVNETLAB.MIGRATE-OUT: the source's side of source-based migration (kvnetlab only;
  * node/migrate-out.ts does the work, migration/source-protocol.ts drives it):
  *
- *   START <dest-host> <dest-port> [TIMEOUT ms] [BATCH keys] SLOTS <slot|a-b> ...
- *                       open the link to the destination (its announced address), forward from now on
+ *   START <dest-host> <dest-port> [TIMEOUT ms] [BATCH keys] [KEEP] SLOTS <slot|a-b> ...
+ *                       open the link to the destination (its announced address), forward from now on;
+ *                       KEEP: the copy never overwrites a key the destination has (no REPLACE, BUSYKEY ok)
  *   GROUP <slot>        copy one group now; answers the keys sent once the destination acknowledged them
  *   PAUSE [max-ms]      hold commands on the moving slots; answers once every forward is acknowledged
  *   HANDOVER <node-id> <slot|a-b> ...
@@ -49,9 +50,14 @@ function start(ctx: CommandContext, args: Buffer[]): Reply {
   if (port === undefined || port <= 0 || port > 65535) return fail('bad port');
   let timeoutMs = 5000;
   let batchKeys = 100;
+  let keep = false;
   let i = 4;
   for (; i < args.length; i++) {
     const opt = args[i].toString('latin1').toLowerCase();
+    if (opt === 'keep') {
+      keep = true;
+      continue;
+    }
     const n = i + 1 < args.length ? parseInteger(args[i + 1]) : undefined;
     if (opt === 'slots') break;
     if ((opt !== 'timeout' && opt !== 'batch') || n === undefined || n <= 0) return err('ERR syntax error');
@@ -63,7 +69,7 @@ function start(ctx: CommandContext, args: Buffer[]): Reply {
   if (i >= args.length || !slots || slots.length === 0) return fail('SLOTS <slot|a-b> ... expected');
   const notMine = slots.find((s) => cluster.slots[s] !== cluster.myself);
   if (notMine !== undefined) return fail(`I'm not the owner of hash slot ${notMine}`);
-  service(ctx).start({ host: args[2].toString('latin1'), port, slots: [...new Set(slots)], timeoutMs, batchKeys });
+  service(ctx).start({ host: args[2].toString('latin1'), port, slots: [...new Set(slots)], timeoutMs, batchKeys, keep });
   return OK;
 }
 

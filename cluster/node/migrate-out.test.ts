@@ -42,11 +42,12 @@ function connect(node: KvNode) {
 /** The destination's end of the node's link: every command recorded (raw and decoded), answered +OK unless told not to. */
 function fakeDestination(node: KvNode) {
   const [nodeEnd, destEnd] = duplexPair();
-  const dest = { raw: [] as Buffer[], commands: [] as string[][], answer: true, end: destEnd, dialed: '' };
+  const dest = { raw: [] as Buffer[], commands: [] as string[][], answer: true, end: destEnd, dialed: '', reply: (_cmd: string[]) => '+OK\r\n' };
   const decoder = new RequestDecoder({
     onCommand: (args) => {
-      dest.commands.push(args.map((a) => a.toString('latin1')));
-      if (dest.answer) destEnd.write('+OK\r\n');
+      const cmd = args.map((a) => a.toString('latin1'));
+      dest.commands.push(cmd);
+      if (dest.answer) destEnd.write(dest.reply(cmd));
     },
     onError: (e) => { throw e; },
   });
@@ -103,6 +104,28 @@ describe('KVNETLAB.MIGRATE-OUT on an in-process node', () => {
     expect(Buffer.concat(dest.raw).equals(expected)).toBe(true);
     const status = await c.send('KVNETLAB.MIGRATE-OUT', 'STATUS');
     expect(status.t === 'bulk' && status.v!.toString()).toContain('state:paused\r\nslots:1\r\nwaiting:0\r\ncopying:0\r\ncopied:1\r\nkeys_copied:2\r\nforwarded:2\r\nsent:7\r\nacked:7\r\nerrors:0\r\n');
+    expect(await c.send('KVNETLAB.MIGRATE-OUT', 'ABORT')).toEqual(ok);
+  });
+
+  it('migrate-out KEEP: the copy never overwrites (RESTORE-ASKING without REPLACE) and a BUSYKEY answer is no error', async () => {
+    const c = connect(node);
+    await c.send('SET', '{g}1', 'one');
+    await c.send('SET', '{g}2', 'two');
+    const dest = fakeDestination(node);
+    // The destination has a newer {g}1 (a client wrote it there, as proxy-tracked routing does).
+    dest.reply = (cmd) => (cmd[0] === 'RESTORE-ASKING' && cmd[1] === '{g}1' ? '-BUSYKEY Target key name already exists.\r\n' : '+OK\r\n');
+    expect(await c.send('KVNETLAB.MIGRATE-OUT', 'START', '127.0.0.1', 7002, 'KEEP', 'SLOTS', `${slot}`)).toEqual(ok);
+    const keep = (key: string) => encodeCommand(['RESTORE-ASKING', key, 0, dumpValue(node.db.get(key, Date.now())!)]);
+    const expected = Buffer.concat([encodeCommand(['CLIENT', 'SETNAME', 'kvnetlab-migration']), keep('{g}1'), keep('{g}2')]);
+    expect(await c.send('KVNETLAB.MIGRATE-OUT', 'GROUP', slot)).toEqual({ t: 'int', v: 2 });
+    expect(Buffer.concat(dest.raw).equals(expected)).toBe(true);
+    const status = await c.send('KVNETLAB.MIGRATE-OUT', 'STATUS');
+    expect(status.t === 'bulk' && status.v!.toString()).toContain('errors:0\r\nkept:1\r\n');
+    // Without KEEP the same answer is an error: the group fails.
+    expect(await c.send('KVNETLAB.MIGRATE-OUT', 'ABORT')).toEqual(ok);
+    fakeDestination(node).reply = dest.reply;
+    expect(await c.send('KVNETLAB.MIGRATE-OUT', 'START', '127.0.0.1', 7002, 'SLOTS', `${slot}`)).toEqual(ok);
+    expect(await c.send('KVNETLAB.MIGRATE-OUT', 'GROUP', slot)).toMatchObject({ t: 'error', v: expect.stringMatching(/refused 1 command.*BUSYKEY/) });
     expect(await c.send('KVNETLAB.MIGRATE-OUT', 'ABORT')).toEqual(ok);
   });
 

@@ -7,6 +7,7 @@ import type { Keyspace } from '../store/keyspace.js';
 import { bufferHashSlot } from '../store/slot.js';
 import { OutboundLink } from './outbound-link.js';
 import { commandKeys } from './routing.js';
+export { parseSlotTokens } from '../store/slot-tokens.js';
 
 /**
  * Source-based migration, the source's side (DESIGN.md "Migration protocols";
@@ -58,6 +59,12 @@ export interface StartOptions {
   slots: number[];
   timeoutMs: number;
   batchKeys: number;
+  /**
+   * The copy never overwrites (RESTORE-ASKING without REPLACE; BUSYKEY is no error):
+   * for proxy-tracked migration, where clients' writes of a group being copied go to
+   * the destination directly, so a value there is newer than the source's.
+   */
+  keep?: boolean;
 }
 
 export class MigrateOut {
@@ -67,6 +74,7 @@ export class MigrateOut {
   /** Keys of a group being copied that are not sent yet (a write to one sends its value instead). */
   private readonly pending = new Map<number, Set<string>>();
   private batchKeys = 100;
+  private keep = false;
   private held: { promise: Promise<void>; release(): void; timer: NodeJS.Timeout | undefined } | undefined;
   private failure: string | undefined;
   forwarded = 0;
@@ -89,9 +97,10 @@ export class MigrateOut {
     this.transition('copying');
     for (const s of o.slots) this.groups.set(s, 'waiting');
     this.batchKeys = o.batchKeys;
+    this.keep = o.keep ?? false;
     this.forwarded = this.keysCopied = 0;
     this.failure = undefined;
-    this.link = new OutboundLink(this.deps.connect(o.host, o.port), o.timeoutMs, (e) => this.linkFailed(e));
+    this.link = new OutboundLink(this.deps.connect(o.host, o.port), o.timeoutMs, (e) => this.linkFailed(e), (e) => this.keep && e.startsWith('BUSYKEY'));
     this.link.send(['CLIENT', 'SETNAME', MIGRATION_LINK_NAME]);
   }
 
@@ -234,7 +243,7 @@ export class MigrateOut {
     const l = this.link;
     const lines = {
       state: this.state, slots: this.groups.size, waiting: count('waiting'), copying: count('copying'), copied: count('copied'),
-      keys_copied: this.keysCopied, forwarded: this.forwarded, sent: l?.sent ?? 0, acked: l?.acked ?? 0, errors: l?.errors ?? 0,
+      keys_copied: this.keysCopied, forwarded: this.forwarded, sent: l?.sent ?? 0, acked: l?.acked ?? 0, errors: l?.errors ?? 0, kept: l?.benignErrors ?? 0,
       first_error: l?.firstError ?? '', link_failure: this.failure ?? '',
     };
     return Object.entries(lines).map(([k, v]) => `${k}:${v}\r\n`).join('');
@@ -252,7 +261,8 @@ export class MigrateOut {
       return false;
     }
     const ttl = this.deps.db.ttlMs(key, now);
-    this.link!.send(['RESTORE-ASKING', Buffer.from(key, 'latin1'), ttl > 0 ? ttl : 0, dumpValue(value), 'REPLACE']);
+    const restore = ['RESTORE-ASKING', Buffer.from(key, 'latin1'), ttl > 0 ? ttl : 0, dumpValue(value)];
+    this.link!.send(this.keep ? restore : [...restore, 'REPLACE']);
     return true;
   }
 
@@ -280,18 +290,4 @@ export class MigrateOut {
       this.held = undefined;
     }
   }
-}
-
-/** `N` or `A-B` -> slot numbers (KVNETLAB.MIGRATE-OUT START ... SLOTS). */
-export function parseSlotTokens(tokens: string[]): number[] | undefined {
-  const out: number[] = [];
-  for (const t of tokens) {
-    const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(t);
-    if (!m) return undefined;
-    const a = Number(m[1]);
-    const b = m[2] === undefined ? a : Number(m[2]);
-    if (a > b || b > 16383) return undefined;
-    for (let s = a; s <= b; s++) out.push(s);
-  }
-  return out;
 }

@@ -20,6 +20,8 @@ export class OutboundLink {
   sent = 0;
   acked = 0;
   errors = 0;
+  /** Error replies `benign` accepted (BUSYKEY of a copy that never overwrites). */
+  benignErrors = 0;
   firstError: string | undefined;
   failure: Error | undefined;
   private readonly decoder: ReplyDecoder;
@@ -29,11 +31,14 @@ export class OutboundLink {
     private readonly stream: Duplex,
     private readonly timeoutMs: number,
     private readonly onFail: (e: Error) => void,
+    private readonly benign: (error: string) => boolean = () => false,
   ) {
     this.decoder = new ReplyDecoder({
       onReply: (r) => {
         this.acked++;
-        if (r.t === 'error') {
+        if (r.t === 'error' && this.benign(r.v)) {
+          this.benignErrors++;
+        } else if (r.t === 'error') {
           this.errors++;
           this.firstError ??= r.v;
         }

@@ -1,4 +1,5 @@
 import { type Reply, OK, array, bulk, err, int } from '../resp/reply.js';
+import { formatSlotTokens } from '../store/slot-tokens.js';
 import { restoreValue } from '../store/dump.js';
 import type { Keyspace } from '../store/keyspace.js';
 import { bufferHashSlot } from '../store/slot.js';
@@ -101,7 +102,7 @@ export class RocksteadyDest {
     this.bg = new MigrationLink(req.host, req.port, this.deps.timeoutMs);
     this.prio = new MigrationLink(req.host, req.port, this.deps.timeoutMs);
     try {
-      const r = await this.bg.call(['KVNETLAB.PULL-SOURCE', 'HANDOFF', cluster.myself.name, ...slotTokens(req.slots)]);
+      const r = await this.bg.call(['KVNETLAB.PULL-SOURCE', 'HANDOFF', cluster.myself.name, ...formatSlotTokens(req.slots)]);
       if (r.t === 'error') throw new Error(`the source refused HANDOFF: ${r.v}`);
     } catch (e) {
       if (gen === this.gen) {
@@ -266,14 +267,3 @@ export class RocksteadyDest {
   }
 }
 
-/** `[0,1,2,5]` -> `['0-2', '5']`: the wire form of a slot list. */
-export function slotTokens(slots: number[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < slots.length; ) {
-    let j = i;
-    while (j + 1 < slots.length && slots[j + 1] === slots[j]! + 1) j++;
-    out.push(i === j ? `${slots[i]}` : `${slots[i]}-${slots[j]}`);
-    i = j + 1;
-  }
-  return out;
-}

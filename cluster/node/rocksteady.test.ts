@@ -12,7 +12,7 @@ import { defaultConfig } from './config.js';
 import { KvNode } from './node.js';
 import { IncomingGroups, isBlindWrite } from './rocksteady-groups.js';
 import { RocksteadySource } from './rocksteady-source.js';
-import { slotTokens } from './rocksteady-dest.js';
+import { formatSlotTokens as slotTokens } from '../store/slot-tokens.js';
 
 const str = (v: string) => ({ type: 'string' as const, value: Buffer.from(v) });
 const b = (...xs: string[]) => xs.map((x) => Buffer.from(x));
