@@ -1,5 +1,6 @@
 import { MigrationError } from './errors.js';
 import { type MigrationProtocol, PROTOCOLS, type ProtocolName } from './protocol.js';
+import { proxyProtocol } from './proxy-protocol.js';
 import { redisProtocol } from './redis-protocol.js';
 
 /**
@@ -9,6 +10,7 @@ import { redisProtocol } from './redis-protocol.js';
  */
 const REGISTRY: Partial<Record<ProtocolName, MigrationProtocol>> = {
   redis: redisProtocol,
+  proxy: proxyProtocol,
 };
 
 /**
