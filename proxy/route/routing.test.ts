@@ -99,6 +99,24 @@ function rig() {
 }
 
 describe('proxy routing (route/) on in-memory pairs', () => {
+  it('proxy route: without a migration a pipeline split at every byte reaches the node byte for byte behind the first-command gate, counted once', async () => {
+    const pipeline = cmd('HELLO', '3') + cmd('GET', KA) + cmd('SET', K1, 'x'.repeat(300)) + 'PING\r\n';
+    for (let cut = 1; cut < pipeline.length; cut += 7) {
+      const r = rig();
+      const c = r.connect();
+      const atNode: Buffer[] = [];
+      c.node.end.on('data', (b: Buffer) => atNode.push(b));
+      c.client.write(pipeline.slice(0, cut));
+      await settle();
+      c.client.write(pipeline.slice(cut));
+      await settle();
+      expect(Buffer.concat(atNode).toString()).toBe(pipeline);
+      const rows = r.proxy.tick(true) as TrafficRow[];
+      const received = rows.filter((x) => x.direction === 'received' && x.channel === 'client').reduce((n, x) => n + x.bytes, 0);
+      expect(received).toBe(Buffer.byteLength(pipeline));
+    }
+  });
+
   it('proxy route: a pipeline split at every byte gets every reply in command order: node, destination, double read (the destination wins unless nil), a held command after its group migrated', async () => {
     const pipeline = cmd('GET', KA) + cmd('SET', K0, 'v0') + cmd('GET', K0) + cmd('GET', K1) + cmd('APPEND', K0, 'x') + cmd('GET', KA) + cmd('GET', K1);
     const expected = bulk('va') + '+OK\r\n' + bulk('v0') + bulk('new1') + ':3\r\n' + bulk('va') + bulk('new1');
@@ -148,6 +166,22 @@ describe('proxy routing (route/) on in-memory pairs', () => {
     expect(c.node.seen[3]).toBe(`SET ${K1} late`);
     expect(c.got()).toBe(bulk('va') + bulk('old1') + '+OK\r\n');
     expect(r.dests).toEqual([]);
+  });
+
+  it('proxy route: SUBSCRIBE waits for the replies owed, then the connection is a raw relay for good (its replies are a stream)', async () => {
+    const r = rig();
+    r.destStore.set(K1, 'new1');
+    await r.ctl('OPEN', '127.0.0.1', '7002', '0-2');
+    await r.ctl('GROUP', '1', 'ongoing');
+    await r.ctl('GROUP', '1', 'migrated');
+    const c = r.connect();
+    c.client.write(cmd('GET', K1) + cmd('SUBSCRIBE', 'ch'));
+    await settle();
+    expect(c.node.seen).toEqual(['SUBSCRIBE ch']);
+    c.node.end.write('>3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n');
+    await settle();
+    expect(c.got()).toBe(bulk('new1') + "-ERR unknown command 'SUBSCRIBE'\r\n" + '>3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n');
+    expect(JSON.parse((await r.ctl('STATUS')).split('\r\n')[1]!)).toMatchObject({ open: true, routed: 0 });
   });
 
   it('proxy route: GROUP ongoing answers once the commands of its slot already at the node are answered', async () => {
