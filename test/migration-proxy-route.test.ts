@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, callText, fields, sleep, waitFor } from '../cluster/launcher/admin.js';
@@ -96,6 +97,29 @@ describe('migration proxy, routed in the proxies: kvnetlab 3P-0R', () => {
       await ctl.close();
     }
   }, 120_000);
+
+  it('migrate proxy: redis-cli, unmodified and without -c, reads and writes moving keys at the source address throughout; the source proxy sends them to the destination', async () => {
+    const [src, dst] = c.state.nodes.filter((n) => n.role === 'master');
+    const range = parseSlotRange('3000-3019');
+    const keys = keysFor(range, 20, 'cli:');
+    for (const k of keys) await redis.set(k, `v-${k}`);
+    const cli = (...args: string[]) => execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', String(src!.port), ...args], { encoding: 'utf8' }).trim();
+    const seen: string[] = [];
+    await runMigration({
+      from: { host: '127.0.0.1', port: src!.port }, to: { host: '127.0.0.1', port: dst!.port }, slots: range, protocol: 'proxy',
+      afterGroup: async (slot) => {
+        // Every key, whatever its group's state now; a write to a migrated group lands at the destination.
+        for (const k of keys) seen.push(cli('GET', k) === `v-${k}` ? 'ok' : `${k}@${keyHashSlot(k)}: ${cli('GET', k)}`);
+        const moved = keys.find((k) => keyHashSlot(k) === slot);
+        if (moved) {
+          expect(cli('SET', moved, `v-${moved}`)).toBe('OK');
+          expect(await call('127.0.0.1', src!.nodePort, ['EXISTS', moved])).toMatchObject({ t: 'error' }); // the source node no longer owns it: -MOVED
+        }
+      },
+    });
+    expect(seen.filter((x) => x !== 'ok')).toEqual([]);
+    expect(seen).toHaveLength(20 * 20);
+  }, 60_000);
 
   it('migrate proxy against a node behind no kvnetlab proxy fails with a clear STEP_FAILED and leaves the slots with the source', async () => {
     const [src, dst] = c.state.nodes.filter((n) => n.role === 'master');
