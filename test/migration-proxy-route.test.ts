@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, callText, fields, sleep, waitFor } from '../cluster/launcher/admin.js';
+import { call, callText, sleep, waitFor } from '../cluster/launcher/admin.js';
 import { keyHashSlot } from '../cluster/store/slot.js';
 import { parseClusterNodes } from '../controller/cluster.js';
 import { type RunningController, startController } from '../controller/start.js';
@@ -13,6 +13,7 @@ import { type SlotRange, parseSlotRange, slotsOf } from '../migration/slots.js';
 import { VersionedWorkload } from '../migration/versioned-workload.js';
 import { type TestCluster, startCluster } from './support/local-cluster.js';
 import { runCli } from './support/run-cli.js';
+import { liveSlotOwners, waitReplicaInSync } from './support/slot-owners.js';
 
 /*
  * `proxy` (proxy-tracked, NetMigrate's switch) with the routing in the proxy in front of
@@ -159,10 +160,7 @@ describe('migration proxy, routed in the proxies: kvnetlab 3P-1R, destination ki
         afterGroup: async (slot) => {
           if (slot !== RANGE.first + KILL_AFTER - 1) return;
           // A kill -9 loses what replication had not sent, migration or not: let the replica catch up.
-          await waitFor('the destination replica in sync', 10_000, async () => {
-            const m = fields(await callText('127.0.0.1', dst!.port, ['INFO', 'replication']));
-            return (m.slave0 ?? '').includes(`offset=${m.master_repl_offset}`);
-          }, 50);
+          await waitReplicaInSync('127.0.0.1', dst!.port);
           process.kill(dst!.pid, 'SIGKILL');
           killed = true;
         },
@@ -171,13 +169,7 @@ describe('migration proxy, routed in the proxies: kvnetlab 3P-1R, destination ki
       expect(failed).toBeInstanceOf(MigrationError);
       expect(await callText('127.0.0.1', src!.port, ['CLUSTER', 'NODES'])).not.toMatch(/\[\d+-[<>]-/);
       await waitFor('cluster_state:ok after the failover', 30_000, async () => (await callText('127.0.0.1', src!.port, ['CLUSTER', 'INFO'])).includes('cluster_state:ok'));
-      const owner = new Map<number, string>();
-      for (const l of parseClusterNodes(await callText('127.0.0.1', src!.port, ['CLUSTER', 'NODES'])).filter((x) => x.role === 'master' && !x.flags.includes('fail'))) {
-        for (const t of l.slots.filter((s) => !s.startsWith('['))) {
-          const [a, b] = t.split('-').map(Number);
-          for (let s = a!; s <= (b ?? a!); s++) owner.set(s, l.id);
-        }
-      }
+      const owner = await liveSlotOwners('127.0.0.1', src!.port);
       expect(owner.size).toBe(16384);
       expect(owner.get(RANGE.first)).not.toBe(src!.id);
       expect(owner.get(RANGE.first + KILL_AFTER)).toBe(src!.id);
