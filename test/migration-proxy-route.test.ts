@@ -9,6 +9,8 @@ import { MigrationError } from '../migration/errors.js';
 import { checkHistory } from '../migration/linearizability.js';
 import { keysFor } from '../migration/keys.js';
 import { runMigration } from '../migration/run.js';
+import { formatTable, migrationTable } from '../migration/table.js';
+import { channelBytesFromFiles } from '../migration/traffic-files.js';
 import { type SlotRange, parseSlotRange, slotsOf } from '../migration/slots.js';
 import { VersionedWorkload } from '../migration/versioned-workload.js';
 import { type TestCluster, startCluster } from './support/local-cluster.js';
@@ -121,6 +123,23 @@ describe('migration proxy, routed in the proxies: kvnetlab 3P-0R', () => {
     expect(seen.filter((x) => x !== 'ok')).toEqual([]);
     expect(seen).toHaveLength(20 * 20);
   }, 60_000);
+
+  it('migration table: proxy-tracked client-side extra stays near 0 (below 1 %) at 0 and 30 % writes, with plain cluster clients', async () => {
+    const [a, b] = c.state.nodes.filter((n) => n.role === 'master');
+    const slots = parseSlotRange('4000-4099');
+    const rows = await migrationTable({
+      host: '127.0.0.1', masters: [a!.port, b!.port], seeds: c.seeds.map((x) => x.port),
+      channelBytes: (from, to) => channelBytesFromFiles(c.dir, from, to),
+      slots, keys: 1000, valueBytes: 1000, clients: 4, beforeMs: 1200, groupPauseMs: 10,
+      protocols: ['proxy'], writeRatios: [0, 30],
+    });
+    console.log(formatTable(rows, slots));
+    expect(rows.map((r) => r.writeRatio)).toEqual([0, 30]);
+    for (const r of rows) {
+      expect(r.clientExtraPct).toBeLessThan(1);
+      expect(r.during.tput).toBeGreaterThan(0);
+    }
+  }, 180_000);
 
   it('migrate proxy against a node behind no kvnetlab proxy fails with a clear STEP_FAILED and leaves the slots with the source', async () => {
     const [src, dst] = c.state.nodes.filter((n) => n.role === 'master');
