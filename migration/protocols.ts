@@ -4,7 +4,8 @@ import { proxyProtocol } from './proxy-protocol.js';
 import { redisProtocol } from './redis-protocol.js';
 
 /**
- * The protocols that run with the nodes alone. source, rocksteady, fulva and proxy route
+ * The protocols that run on the cluster alone: `redis` on the nodes, `proxy` on the nodes
+ * and the proxy in front of the source (proxy/route/). source, rocksteady and fulva route
  * through the migration router in the client's process (routed-protocols.ts), which
  * hands runMigration its own `protocolImpl`.
  */
