@@ -29,7 +29,8 @@ export interface RouteControl {
 export class ControlConnection {
   private readonly decoder: RequestDecoder;
   private chain: Promise<void> = Promise.resolve();
-  private opened?: ProxyMigration;
+  /** The migration this connection opened (from the moment OPEN is accepted, before it answers). */
+  private mine?: ProxyMigration;
 
   constructor(private readonly hub: RouteControl, private readonly reply: (b: Buffer) => void, private readonly fail: () => void) {
     this.decoder = new RequestDecoder({
@@ -49,7 +50,7 @@ export class ControlConnection {
   }
 
   closed(): void {
-    if (this.opened && this.opened === this.hub.current() && !this.opened.closed) this.hub.close();
+    this.mine?.close();
   }
 
   private async run(words: string[]): Promise<string> {
@@ -69,7 +70,12 @@ export class ControlConnection {
         const m = /^(\d+)-(\d+)$/.exec(range ?? '');
         if (!host || !Number.isInteger(Number(port)) || !m || Number(m[1]) > Number(m[2]) || Number(m[2]) > 16383) throw new Error('OPEN <dest-host> <dest-port> <A-B>');
         const slots = Array.from({ length: Number(m[2]) - Number(m[1]) + 1 }, (_, i) => Number(m[1]) + i);
-        this.opened = await this.hub.open({ host, port: Number(port) }, slots);
+        const before = this.hub.current();
+        const opening = this.hub.open({ host, port: Number(port) }, slots);
+        // open() registers the migration before it waits for the connections: a coordinator
+        // that gives up (closes) while OPEN waits must still close it.
+        if (this.hub.current() !== before) this.mine = this.hub.current();
+        await opening;
         return '+OK\r\n';
       }
       case 'GROUP': {

@@ -224,6 +224,22 @@ describe('proxy routing (route/) on in-memory pairs', () => {
     expect(JSON.parse((await r.ctl('STATUS')).split('\r\n')[1]!)).toMatchObject({ open: false, routed: 0 });
   });
 
+  it('proxy route: a coordinator that closes while OPEN still waits for a connection leaves no migration open', async () => {
+    const r = rig();
+    const c = r.connect();
+    c.client.write(cmd('GET', KA).slice(0, 5)); // mid-command: OPEN waits for its end
+    await settle();
+    r.control.client.write(cmd('KVNETLAB.PROXY', 'MIGRATION', 'OPEN', '127.0.0.1', '7002', '0-2'));
+    await settle();
+    expect(r.proxy.routes.current()).toBeDefined();
+    r.control.proxyEnd.destroy();
+    await settle();
+    expect(r.proxy.routes.current()).toBeUndefined();
+    c.client.write(cmd('GET', KA).slice(5));
+    await settle();
+    expect(c.got()).toBe(bulk('va'));
+  });
+
   it('proxy route: the control connection never reaches the node, its bytes are channel migration, and its close closes the migration', async () => {
     const r = rig();
     expect(await r.ctl('GROUP', '1', 'ongoing')).toMatch(/^-ERR no migration is open/);
