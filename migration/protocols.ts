@@ -1,19 +1,23 @@
 import { MigrationError } from './errors.js';
 import { type MigrationProtocol, PROTOCOLS, type ProtocolName } from './protocol.js';
+import { proxyProtocol } from './proxy-protocol.js';
 import { redisProtocol } from './redis-protocol.js';
 import { sourceProtocol } from './source-protocol.js';
 import { rocksteadyProtocol } from './rocksteady-protocol.js';
 
 /**
- * The protocols that run with the nodes alone: redis (MIGRATE + ASK) and source (the
- * source node forwards, source-protocol.ts). rocksteady, fulva and proxy route through
- * the migration router in the client's process (routed-protocols.ts), which hands
- * runMigration its own `protocolImpl`.
+ * The protocols that run on the cluster alone, so any client works during the move:
+ * `redis` (MIGRATE + ASK), `source` (the source node forwards, source-protocol.ts),
+ * `rocksteady` (the destination node pulls, rocksteady-protocol.ts) and `proxy` (the
+ * proxy in front of the source routes, proxy/route/, proxy-protocol.ts). `fulva` needs a
+ * cooperating client: the migration router in the client's process (routed-protocols.ts),
+ * which hands runMigration its own `protocolImpl`.
  */
 const REGISTRY: Partial<Record<ProtocolName, MigrationProtocol>> = {
   redis: redisProtocol,
   source: sourceProtocol,
   rocksteady: rocksteadyProtocol,
+  proxy: proxyProtocol,
 };
 
 /**

@@ -14,13 +14,15 @@ import type { Duplex } from 'node:stream';
  *   other side and data keeps flowing the other way.
  * - Failure: an error, or a side closed before its read end finished (a peer killed
  *   mid-stream, a reset), destroys the other side at once.
- * The taps see each chunk once, before it is written; they count, never change it.
+ * The taps see each chunk once, before it is written; they count, never change it. A
+ * tap may take a chunk instead (returns false): the proxy's router (route/) then writes
+ * what it decides itself.
  */
 export interface LinkTaps {
-  /** A chunk read from downstream: bytes the node will receive. */
-  fromDown(chunk: Buffer): void;
-  /** A chunk read from upstream: bytes the node sent. */
-  fromUp(chunk: Buffer): void;
+  /** A chunk read from downstream: bytes the node will receive. false: the tap sent it on itself (a routed connection). */
+  fromDown(chunk: Buffer): boolean | void;
+  /** A chunk read from upstream: bytes the node sent. false: the tap sent it on itself. */
+  fromUp(chunk: Buffer): boolean | void;
   /** Both sides closed (called once). */
   closed(): void;
 }
@@ -31,9 +33,9 @@ export interface Link {
   destroy(): void;
 }
 
-function relay(src: Duplex, dst: Duplex, tap: (chunk: Buffer) => void): void {
+function relay(src: Duplex, dst: Duplex, tap: (chunk: Buffer) => boolean | void): void {
   src.on('data', (chunk: Buffer) => {
-    tap(chunk);
+    if (tap(chunk) === false) return;
     if (!dst.write(chunk)) src.pause();
   });
   dst.on('drain', () => src.resume());

@@ -1,7 +1,11 @@
+import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { RowSink, TrafficRow } from '../telemetry/rows.js';
 import { link } from './link.js';
 import { BUCKET_MS, DIRECTIONS, type ListenerKind, bucketOf } from './names.js';
+import { ClientSwitch } from './route/client-switch.js';
+import type { Dest } from './route/proxy-migration.js';
+import { RouteHub } from './route/route-hub.js';
 import { Session } from './session.js';
 
 /**
@@ -33,6 +37,8 @@ export interface NodeProxyOptions {
   /** A client connection that sent only PING/AUTH this long counts as `client`; a bus peer that sent no header is labelled by address. */
   undecidedMs?: number;
   log?: (line: string) => void;
+  /** A migration's destination (its public address, i.e. its proxy); default TCP. */
+  connectDest?(dest: Dest): Duplex;
 }
 
 export class NodeProxy {
@@ -44,10 +50,13 @@ export class NodeProxy {
   private readonly now: () => number;
   private readonly undecidedMs: number;
   accepted = 0;
+  /** Routing while this node is a migration's source (route/, driven by KVNETLAB.PROXY). */
+  readonly routes: RouteHub;
 
   constructor(private readonly o: NodeProxyOptions) {
     this.now = o.now ?? Date.now;
     this.undecidedMs = o.undecidedMs ?? 2000;
+    this.routes = new RouteHub(o.log ?? (() => undefined));
     const every = o.flushEveryMs ?? BUCKET_MS;
     if (every > 0) {
       this.timer = setInterval(() => this.tick(), every);
@@ -74,16 +83,32 @@ export class NodeProxy {
     this.sessions.add(s);
     this.accepted++;
     this.o.metrics?.connections(kind, 1);
-    const upstream = this.o.connectUpstream(kind);
-    s.link = link(downstream, upstream, {
-      fromDown: (c) => s.fromDown(c),
-      fromUp: (c) => s.fromUp(c),
-      closed: () => {
-        s.close();
-        s.link = undefined;
-        this.o.metrics?.connections(kind, -1);
-      },
+    const closed = () => {
+      s.close();
+      s.link = undefined;
+      this.o.metrics?.connections(kind, -1);
+    };
+    if (kind === 'bus') {
+      const upstream = this.o.connectUpstream(kind);
+      s.link = link(downstream, upstream, { fromDown: (c) => s.fromDown(c), fromUp: (c) => s.fromUp(c), closed });
+      return s;
+    }
+    const sw: ClientSwitch = new ClientSwitch(s, downstream, {
+      hub: this.routes,
+      openUp: () => this.o.connectUpstream(kind),
+      linkUp: (up) => link(downstream, up, {
+        fromDown: (c) => sw.fromDown(c),
+        fromUp: (c) => sw.fromUp(c),
+        closed: () => {
+          sw.closed();
+          this.routes.switches.delete(sw);
+          closed();
+        },
+      }),
+      connectDest: this.o.connectDest ?? ((d) => net.connect({ host: d.host, port: d.port, noDelay: true })),
+      log,
     });
+    this.routes.switches.add(sw);
     return s;
   }
 

@@ -12,8 +12,9 @@ import { Tally } from './tally.js';
  * AUTH before REPLCONF). Bytes counted while undecided are held, not flushed, so they
  * end up under the channel decided later. Bus-port connections are `bus` from the start.
  * Slot migration between nodes is `migration`: MIGRATE's own connection (cluster.c
- * migrateCommand opens it with RESTORE-ASKING, after AUTH if any) and the migration
- * coordinator's (migration/node-link.ts: CLIENT SETNAME kvnetlab-migration first).
+ * migrateCommand opens it with RESTORE-ASKING, after AUTH if any), the migration
+ * coordinator's (migration/node-link.ts: CLIENT SETNAME kvnetlab-migration first) and its
+ * control connection to the proxy itself (KVNETLAB.PROXY first, route/control.ts).
  *
  *   undecided ──REPLCONF/PSYNC/SYNC──> replication
  *       ├──RESTORE-ASKING, CLIENT SETNAME kvnetlab-migration──> migration
@@ -31,6 +32,9 @@ const LEGAL: Record<SessionState, readonly SessionState[]> = {
 
 /** CLIENT SETNAME value of the migration coordinator's connections (migration/node-link.ts). */
 export const MIGRATION_CLIENT_NAME = 'kvnetlab-migration';
+
+/** The proxy's own command (route/control.ts): a connection opened with it talks to the proxy, never the node. */
+export const PROXY_COMMAND = 'KVNETLAB.PROXY';
 
 /** What a session needs from its proxy (narrow, STYLE.md 9). */
 export interface SessionEnv {
@@ -58,6 +62,8 @@ export class Session {
   /** Replication: REPLCONF listening-port / ip-address. */
   replicaPort?: number;
   replicaIp?: string;
+  /** The name of the first command seen (the proxy answers a connection opened with KVNETLAB.PROXY itself). */
+  firstCommand?: string;
   private sniffer?: RespSniffer;
   private downScanner?: BusFrameScanner;
   private upScanner?: BusFrameScanner;
@@ -86,7 +92,13 @@ export class Session {
       });
       this.upScanner = this.scanner(SENT, (name) => env.learnNode(name));
     } else {
-      this.sniffer = new RespSniffer({ onCommand: (args) => this.onCommand(args), onMalformed: () => this.decide('client') });
+      this.sniffer = new RespSniffer({
+        onCommand: (args) => this.onCommand(args),
+        onMalformed: () => {
+          this.firstCommand ??= '';
+          this.decide('client');
+        },
+      });
     }
   }
 
@@ -101,8 +113,24 @@ export class Session {
   /** Bytes read from downstream (the node receives them). */
   fromDown(chunk: Buffer): void {
     if (this.downScanner) return this.scan(this.downScanner, chunk);
+    this.countDown(chunk);
+    this.sniff(chunk);
+  }
+
+  /** Counts bytes the node receives, without classifying (a routed connection re-encodes what it sends). */
+  countDown(chunk: Buffer): void {
     this.tally.add(this.env.bucketOf(this.env.now()), RECEIVED, '', chunk.length, 0);
+  }
+
+  /** Classifies by the commands in `chunk`, without counting (bytes held at the gate, route/client-switch.ts). */
+  sniff(chunk: Buffer): void {
     if (this.sniffer) this.sniffer.write(chunk);
+  }
+
+  /** Classifies by one decoded command (a routed connection sees commands, not the node's bytes). */
+  observe(args: Buffer[]): void {
+    if (!this.sniffer) return;
+    if (!this.onCommand(args.slice(0, 3).map((a) => a.toString('latin1', 0, 32)))) this.sniffer = undefined;
   }
 
   /** Bytes read from upstream (the node sent them). */
@@ -133,8 +161,9 @@ export class Session {
 
   private onCommand(args: string[]): boolean {
     const name = (args[0] ?? '').toUpperCase();
+    this.firstCommand ??= name;
     if (this.state === 'undecided' && HANDSHAKE_PREFIX.has(name)) return true;
-    const migration = name === 'RESTORE-ASKING' || (name === 'CLIENT' && (args[1] ?? '').toUpperCase() === 'SETNAME' && args[2] === MIGRATION_CLIENT_NAME);
+    const migration = name === 'RESTORE-ASKING' || name === PROXY_COMMAND || (name === 'CLIENT' && (args[1] ?? '').toUpperCase() === 'SETNAME' && args[2] === MIGRATION_CLIENT_NAME);
     if (this.state === 'undecided' && migration) {
       this.decide('migration');
       return false;
