@@ -46,15 +46,6 @@ export async function dropSourceCopies(ctx: MigrationContext, slot: number, copi
   }
 }
 
-/** Rocksteady's priority pull of one key: copied now, never over a newer value at the destination. */
-export async function copyKeys(ctx: MigrationContext, keys: string[]): Promise<void> {
-  try {
-    await ctx.source.call(['MIGRATE', ctx.dest.ep.host, ctx.dest.ep.port, '', 0, ctx.timeoutMs, 'COPY', 'KEYS', ...keys]);
-  } catch (e) {
-    if (!(e instanceof MigrationError && e.code === 'STEP_FAILED' && e.message.includes('BUSYKEY'))) throw e;
-  }
-}
-
 /** dest: SETSLOT IMPORTING for every slot of the move (RESTORE-ASKING and ASKING clients are served there). */
 export async function openImport(ctx: MigrationContext): Promise<void> {
   await setSlotsOn(ctx.dest, ctx.groups.slots(), 'IMPORTING', ctx.source.ep.id);

@@ -20,7 +20,7 @@ export function routedLoadgenClient(router: MigrationRouter, inner: KvClient): K
       const base = () => inner.call(name, args, tally);
       const atDest = (asking: boolean) => router.destCall(name, args, asking, true);
       if (n === 'get') return router.read(key, base, atDest);
-      if (n === 'set') return router.write(key, base, atDest, [name, ...args]);
+      if (n === 'set') return router.write(key, base, atDest);
       if (router.active && router.groups.stateOf(keyHashSlot(key)) !== undefined) {
         return Promise.reject(new MigrationError('UNSUPPORTED_COMMAND', `${name} of a key that is moving: only GET and SET are routed`));
       }

@@ -10,7 +10,7 @@ import { rocksteadyProtocol } from './rocksteady-protocol.js';
  * `redis` (MIGRATE + ASK), `source` (the source node forwards, source-protocol.ts),
  * `rocksteady` (the destination node pulls, rocksteady-protocol.ts) and `proxy` (the
  * proxy in front of the source routes, proxy/route/, proxy-protocol.ts). `fulva` needs a
- * cooperating client: the migration router in the client's process (routed-protocols.ts),
+ * cooperating client: the migration router in the client's process (fulva-protocol.ts),
  * which hands runMigration its own `protocolImpl`.
  */
 const REGISTRY: Partial<Record<ProtocolName, MigrationProtocol>> = {
@@ -23,7 +23,7 @@ const REGISTRY: Partial<Record<ProtocolName, MigrationProtocol>> = {
 /**
  * Whether `name` runs on the nodes (and their proxies) alone, so any client works
  * during the move; the others need the migration router in the client's process
- * (router.ts, routed-protocols.ts).
+ * (router.ts, fulva-protocol.ts).
  */
 export function runsOnTheCluster(name: ProtocolName): boolean {
   return REGISTRY[name] !== undefined;
@@ -39,8 +39,10 @@ export function protocolByName(name: string): MigrationProtocol {
   checkProtocolName(name);
   const p = REGISTRY[name];
   if (!p) {
-    throw new MigrationError('BAD_PROTOCOL', `protocol "${name}" runs through the migration router in the client's process ` +
-      `(kvnetlab migration-table, npm run bench:migration); on the nodes alone: ${Object.keys(REGISTRY).join(', ')}`);
+    // Fulva's clients track the migrated ranges themselves: only a process that runs both
+    // the load and the move can (the controller moves data its clients know nothing of).
+    throw new MigrationError('BAD_PROTOCOL', `protocol "${name}" needs its clients to follow the move: run it with the load in one process ` +
+      `(kvnetlab run migration, kvnetlab migration-table, npm run bench:migration); on the cluster alone: ${Object.keys(REGISTRY).join(', ')}`);
   }
   return p;
 }

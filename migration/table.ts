@@ -4,7 +4,7 @@ import { GroupTable } from './group-state.js';
 import type { ProtocolName } from './protocol.js';
 import { runsOnTheCluster } from './protocols.js';
 import { RatioWorkload, downtime, windowStats } from './ratio-workload.js';
-import { routedProtocol } from './routed-protocols.js';
+import { fulvaProtocol } from './fulva-protocol.js';
 import { type RouterRules, connectRouter } from './router.js';
 import { runMigration } from './run.js';
 import { keysFor } from './keys.js';
@@ -137,7 +137,7 @@ export async function migrationTable(o: MigrationTableOptions): Promise<Migratio
         try {
           out = await runMigration({
             from: { host: o.host, port: from }, to: { host: o.host, port: to }, slots: o.slots, protocol, groups, groupPauseMs: o.groupPauseMs,
-            protocolImpl: routed ? routedProtocol(protocol as Exclude<ProtocolName, 'redis'>, routed.router) : undefined,
+            protocolImpl: routed ? fulvaProtocol(routed.router) : undefined,
           });
         } finally {
           t2 = Date.now();

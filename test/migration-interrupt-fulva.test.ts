@@ -6,7 +6,7 @@ import { parseClusterNodes } from '../controller/cluster.js';
 import { MigrationError } from '../migration/errors.js';
 import { GroupTable } from '../migration/group-state.js';
 import { checkHistory } from '../migration/linearizability.js';
-import { routedProtocol } from '../migration/routed-protocols.js';
+import { fulvaProtocol } from '../migration/fulva-protocol.js';
 import { connectRouter } from '../migration/router.js';
 import { keysFor } from '../migration/keys.js';
 import { runMigration } from '../migration/run.js';
@@ -52,7 +52,7 @@ describe('migration fulva, interrupted', () => {
       let killed = false;
       const failed = await runMigration({
         from: { host: '127.0.0.1', port: src.port }, to: { host: '127.0.0.1', port: dst.port }, slots: RANGE, protocol: 'fulva', timeoutMs: 2000,
-        groups, protocolImpl: routedProtocol('fulva', router),
+        groups, protocolImpl: fulvaProtocol(router),
         afterGroup: async (slot) => {
           if (slot !== RANGE.first + KILL_AFTER - 1) return;
           // The load stops and the replica catches up first: a kill -9 loses what

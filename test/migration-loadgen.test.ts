@@ -3,7 +3,7 @@ import { runLoadgen } from '../loadgen/main.js';
 import { preset } from '../loadgen/presets.js';
 import { GroupTable } from '../migration/group-state.js';
 import { routedLoadgenClient } from '../migration/loadgen-client.js';
-import { routedProtocol } from '../migration/routed-protocols.js';
+import { fulvaProtocol } from '../migration/fulva-protocol.js';
 import { connectRouter } from '../migration/router.js';
 import { type MigrationResult, runMigration } from '../migration/run.js';
 import { parseSlotRange, slotsOf } from '../migration/slots.js';
@@ -38,7 +38,7 @@ describe('migration with the load generator', () => {
         beforeRun: async () => {
           moving = runMigration({
             from: { host: '127.0.0.1', port: src!.port }, to: { host: '127.0.0.1', port: dst!.port }, slots: range, protocol: 'fulva',
-            groups, protocolImpl: routedProtocol('fulva', router), groupPauseMs: 1,
+            groups, protocolImpl: fulvaProtocol(router), groupPauseMs: 1,
           });
           moving.catch(() => undefined);
         },

@@ -6,7 +6,7 @@ import { GroupTable } from '../migration/group-state.js';
 import { checkHistory } from '../migration/linearizability.js';
 import { keysFor } from '../migration/keys.js';
 import type { ProtocolName } from '../migration/protocol.js';
-import { routedProtocol } from '../migration/routed-protocols.js';
+import { fulvaProtocol } from '../migration/fulva-protocol.js';
 import { connectRouter } from '../migration/router.js';
 import { runMigration } from '../migration/run.js';
 import { parseSlotRange, slotsOf } from '../migration/slots.js';
@@ -16,12 +16,13 @@ import { type TestCluster, startCluster } from './support/local-cluster.js';
 /*
  * The same migrations on real redis-server 7.0 (3P-0R under `up --redis`, proxies in
  * front; ports 19501-19506): `redis` (the real-world baseline: its SETSLOT / MIGRATE /
- * ASK sequence must be what Redis itself accepts) and `proxy`, whose copy relies on
+ * ASK sequence must be what Redis itself accepts) and `fulva` (its client in this
+ * process), whose copy relies on
  * Redis' MIGRATE COPY and RESTORE's BUSYKEY.
  */
 const CASES: Array<[ProtocolName, string]> = [
   ['redis', '0-149'],
-  ['proxy', '150-299'],
+  ['fulva', '150-299'],
 ];
 
 describe('migration on redis-server', () => {
@@ -41,7 +42,7 @@ describe('migration on redis-server', () => {
       const [src, dst] = c.state.nodes.filter((n) => n.role === 'master');
       const range = parseSlotRange(slots);
       const groups = new GroupTable(slotsOf(range));
-      const routed = protocol === 'redis' ? undefined : await connectRouter(protocol, groups, { host: '127.0.0.1', port: dst!.port });
+      const routed = protocol === 'redis' ? undefined : await connectRouter('fulva', groups, { host: '127.0.0.1', port: dst!.port });
       try {
         const keys = keysFor(range, 150, `rs-${protocol}:`);
         const wl = new VersionedWorkload(routed ? routed.router.client(base) : base, { keys, writers: 3, readers: 3, writePauseMs: 2, maxOps: 60_000 });
@@ -50,7 +51,7 @@ describe('migration on redis-server', () => {
         await sleep(200);
         const out = await runMigration({
           from: { host: '127.0.0.1', port: src!.port }, to: { host: '127.0.0.1', port: dst!.port }, slots: range, protocol, groups, batchKeys: 10,
-          protocolImpl: routed ? routedProtocol(protocol as Exclude<ProtocolName, 'redis'>, routed.router) : undefined,
+          protocolImpl: routed ? fulvaProtocol(routed.router) : undefined,
         });
         await sleep(200);
         const history = await wl.stop();

@@ -112,6 +112,8 @@ describe('migration, redis protocol', () => {
         [['--from', String(dst!.port), '--to', String(src!.port)], /BAD_PARAMS/], // no --slots
         [['--from', String(src!.port), '--to', String(src!.port), '--slots', '2000-2001'], /BAD_PARAMS.*SAME_NODE/],
         [['--from', String(dst!.port), '--to', String(src!.port), '--slots', '1000-1001', '--protocol', 'paxos'], /BAD_PARAMS/],
+        // Fulva's clients must follow the move: the controller says where it runs instead of moving data they do not know of.
+        [['--from', String(dst!.port), '--to', String(src!.port), '--slots', '1000-1001', '--protocol', 'fulva'], /BAD_PARAMS.*needs its clients to follow the move.*kvnetlab run migration/],
       ];
       for (const [args, want] of bad) {
         const b = await runCli(['event', 'migrate', ...args, '--dir', c.dir]);
