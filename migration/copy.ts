@@ -76,3 +76,13 @@ export async function setSlotsOn(node: NodeLink, slots: number[], action: 'IMPOR
 }
 
 const bulkSetSlots = new WeakMap<NodeLink, boolean>();
+
+/** The destination's keys of a slot it imports (ASKING: it does not own the slot). */
+export async function dropPartialCopy(dest: NodeLink, slot: number): Promise<void> {
+  for (;;) {
+    const keys = bulkList(await dest.call(['CLUSTER', 'GETKEYSINSLOT', slot, 1000]));
+    if (keys.length === 0) return;
+    await dest.call(['ASKING']);
+    await dest.call(['DEL', ...keys]);
+  }
+}

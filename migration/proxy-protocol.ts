@@ -1,8 +1,10 @@
 import { PeerClient, PeerIoError } from '../cluster/node/peer-client.js';
 import type { Reply } from '../cluster/resp/reply.js';
 import { PROXY_COMMAND } from '../proxy/session.js';
-import { copySlot, dropSourceCopies, openImport } from './copy.js';
+import { formatSlotTokens } from '../cluster/store/slot-tokens.js';
+import { copySlot, dropPartialCopy, dropSourceCopies, openImport, setSlotsOn } from './copy.js';
 import { MigrationError } from './errors.js';
+import type { NodeLink } from './node-link.js';
 import type { MigrationContext, MigrationProtocol } from './protocol.js';
 import { handOver } from './redis-protocol.js';
 
@@ -10,66 +12,149 @@ import { handOver } from './redis-protocol.js';
  * Proxy-tracked migration (NetMigrate's switch): the proxy in front of the source keeps
  * every group's state and routes the clients' commands (proxy/route/); plain cluster
  * clients need nothing. The coordinator drives that proxy in band, on a connection to
- * the source's public address whose first command is KVNETLAB.PROXY (proxy/route/control.ts):
+ * the source's public address whose first command is KVNETLAB.PROXY (proxy/route/control.ts),
+ * and the nodes with as few commands as they take:
  *
- *   open   dest: SETSLOT IMPORTING for every slot; proxy: MIGRATION OPEN <dest> <A-B>
- *          (+OK once every client connection is routed)
- *   copy   per group: proxy GROUP s ongoing (+OK once the commands of s already at the
- *          source are answered) -> MIGRATE COPY (never overwriting what clients wrote at the
- *          destination since) -> proxy GROUP s migrated (+OK once the reads of s at the
- *          source are answered) -> the source's copies deleted -> SETSLOT NODE (dest, source,
- *          other masters) -> proxy HANDEDOVER s (no ASKING from now on)
- *   close  proxy: MIGRATION CLOSE; its connections fall back to the raw relay as they
- *          go idle, and clients learn the new owner from the source's -MOVED
+ *   open      dest: IMPORTING for every slot (one KVNETLAB.SETSLOTS on kvnetlab nodes);
+ *             proxy: MIGRATION OPEN <dest> <A-B> (+OK once every client connection is routed);
+ *             kvnetlab source: MIGRATE-OUT START ... KEEP (its own link to the destination)
+ *   copy      per group: proxy GROUP s ongoing (+OK once the commands of s already at the
+ *             source are answered) -> the copy, never overwriting what clients wrote at the
+ *             destination since (kvnetlab: MIGRATE-OUT GROUP s, the source sends the keys
+ *             itself; Redis: GETKEYSINSLOT + MIGRATE COPY) -> proxy GROUP s migrated (+OK once
+ *             the reads of s at the source are answered): from then on the proxy sends
+ *             everything of s to the destination
+ *   handover  kvnetlab: once, for every slot: MIGRATE-OUT PAUSE, dest SETSLOTS NODE (one epoch
+ *             bump), source MIGRATE-OUT HANDOVER (its copies dropped, the slots given away in
+ *             one turn), END, the other masters SETSLOTS NODE. Redis (no bulk commands):
+ *             per group right after its copy, as redis-cli does (copies deleted, SETSLOT NODE
+ *             on dest, source, other masters, proxy HANDEDOVER s: no ASKING from then on)
+ *   close     proxy: MIGRATION CLOSE; its connections fall back to the raw relay as they
+ *             go idle, and clients learn the new owner from the source's -MOVED
  *
- * Abort: MIGRATION CLOSE (closing the control connection has the same effect), every
- * ongoing group back to not-migrated, SETSLOT STABLE on the destination for the slots not
- * handed over. The source never left MIGRATING-free ownership of those: it serves them.
+ * So on kvnetlab nodes the control traffic per group is three short commands (two to the
+ * proxy, one to the source), the rest is per migration: the server-side extra is the
+ * smallest of the five protocols. In the coordinator's group table a group is `migrated`
+ * once handed over (the proxy's own table says `migrated` as soon as it is copied).
+ *
+ * Abort: MIGRATION CLOSE (closing the control connection has the same effect); a
+ * kvnetlab source stops (MIGRATE-OUT ABORT), or, if the destination claimed the slots
+ * already, hands them over all the same (it has every write: the proxy sent them there);
+ * every group not handed over goes back to not-migrated, the destination forgets
+ * IMPORTING and its partial copies. The source never left the ownership of those.
  */
-const controls = new WeakMap<MigrationContext, ProxyControl>();
+const controls = new WeakMap<MigrationContext, { ctl: ProxyControl; lean: boolean }>();
+
+/** Copied groups the destination claims in one command (kvnetlab nodes). */
+const CLAIM_EVERY = 8;
 
 export const proxyProtocol: MigrationProtocol = {
   name: 'proxy',
 
   async run(ctx) {
     const ctl = new ProxyControl(ctx.source.ep.host, ctx.source.ep.port, ctx.timeoutMs);
-    controls.set(ctx, ctl);
     const slots = ctx.groups.slots();
-    const handed = new Set<number>();
+    const lean = await hasMigrateOut(ctx.source);
+    controls.set(ctx, { ctl, lean });
     await ctx.phase('open', async () => {
       await openImport(ctx);
       await ctl.call(['OPEN', ctx.dest.ep.host, ctx.dest.ep.port, `${Math.min(...slots)}-${Math.max(...slots)}`]);
+      if (lean) {
+        await ctx.source.call(['KVNETLAB.MIGRATE-OUT', 'START', ctx.dest.ep.host, ctx.dest.ep.port, 'TIMEOUT', ctx.timeoutMs, 'BATCH', ctx.batchKeys, 'KEEP', 'SLOTS', ...formatSlotTokens(slots)]);
+      }
     });
     await ctx.phase('copy', async (detail) => {
+      // kvnetlab: copied groups are claimed by the destination CLAIM_EVERY at a time (one
+      // SETSLOTS NODE, one HANDEDOVER): until then the proxy sends their commands with
+      // ASKING, after it without (ASKING is 21 bytes a command, a claim about 130 per batch).
+      const copied: number[] = [];
+      const claim = async () => {
+        if (copied.length === 0) return;
+        await setSlotsOn(ctx.dest, copied, 'NODE', ctx.dest.ep.id);
+        for (const slot of copied) ctx.groups.set(slot, 'migrated');
+        await ctl.call(['HANDEDOVER', ...formatSlotTokens(copied)]);
+        copied.length = 0;
+      };
       for (const slot of slots) {
         ctx.groups.set(slot, 'ongoing');
         await ctl.call(['GROUP', slot, 'ongoing']);
-        const copied = await copySlot(ctx, slot);
-        ctx.groups.set(slot, 'migrated');
-        await ctl.call(['GROUP', slot, 'migrated']);
-        // No client wrote to the source since GROUP ongoing (writes go to the destination,
-        // other commands wait): the copied keys are all it holds for the slot.
-        await dropSourceCopies(ctx, slot, copied, false);
-        await handOver(ctx, slot);
-        handed.add(slot);
-        await ctl.call(['HANDEDOVER', slot]);
+        if (lean) {
+          const sent = await ctx.source.call(['KVNETLAB.MIGRATE-OUT', 'GROUP', slot]);
+          ctx.tally.keys += sent.t === 'int' ? sent.v : 0;
+          ctx.tally.batches++;
+          // From here no read of the group goes to the source: the destination may claim it.
+          await ctl.call(['GROUP', slot, 'migrated']);
+          copied.push(slot);
+          if (copied.length >= CLAIM_EVERY) await claim();
+        } else {
+          const copied = await copySlot(ctx, slot);
+          await ctl.call(['GROUP', slot, 'migrated']);
+          // No client wrote to the source since GROUP ongoing (writes go to the destination,
+          // other commands wait): the copied keys are all it holds for the slot.
+          await dropSourceCopies(ctx, slot, copied, false);
+          await handOver(ctx, slot);
+          ctx.groups.set(slot, 'migrated');
+          await ctl.call(['HANDEDOVER', slot]);
+        }
         await ctx.afterGroup(slot);
       }
+      await claim();
       Object.assign(detail, { keys: ctx.tally.keys, batches: ctx.tally.batches });
     });
+    if (lean) {
+      await ctx.phase('handover', async () => {
+        // The destination owns every slot; the source learnt most from its PONGs (and
+        // dropped its copies, as Redis does for a slot lost with keys). HANDOVER makes it
+        // explicit for all at once; PAUSE only checks that no forward is pending (nothing
+        // of the range reaches the source: the proxy sends it to the destination).
+        await ctx.source.call(['KVNETLAB.MIGRATE-OUT', 'PAUSE', Math.max(10_000, slots.length * 100)]);
+        await handOverAtSource(ctx, slots);
+      });
+    }
     await ctl.call(['CLOSE']);
     ctl.close();
   },
 
   async abort(ctx, cause) {
     ctx.log(`aborting: ${cause instanceof Error ? cause.message : String(cause)}`);
-    const ctl = controls.get(ctx);
-    await ctl?.call(['CLOSE']).catch((e: Error) => ctx.log(`MIGRATION CLOSE at the source's proxy: ${e.message} (closing the control connection closes it)`));
-    ctl?.close();
+    const st = controls.get(ctx);
+    await st?.ctl.call(['CLOSE']).catch((e: Error) => ctx.log(`MIGRATION CLOSE at the source's proxy: ${e.message} (closing the control connection closes it)`));
+    st?.ctl.close();
+    if (st?.lean) await ctx.source.call(['KVNETLAB.MIGRATE-OUT', 'ABORT']).catch((e: Error) => ctx.log(`MIGRATE-OUT ABORT on the source: ${e.message}`));
+    // Groups the destination claimed stay its own (it has every write of them: the proxy
+    // sent them there); the source learns it from the destination's PONGs, or from its
+    // replica's failover when it died. The others go back to the source.
     for (const slot of ctx.groups.slots('ongoing')) ctx.groups.set(slot, 'not-migrated');
-    for (const slot of ctx.groups.slots('not-migrated')) await ctx.dest.call(['CLUSTER', 'SETSLOT', slot, 'STABLE']).catch(() => undefined);
+    const back = ctx.groups.slots('not-migrated');
+    try {
+      for (const slot of back) await dropPartialCopy(ctx.dest, slot);
+      await setSlotsOn(ctx.dest, back, 'STABLE');
+    } catch (e) {
+      // A dead destination: nothing to clean there (its replica, if any, follows the source's ownership).
+      ctx.log(`cleaning the destination: ${(e as Error).message}`);
+    }
   },
 };
+
+/** kvnetlab source: MIGRATE-OUT HANDOVER + END, then the other masters learn the owner (the bus would tell them too). */
+async function handOverAtSource(ctx: MigrationContext, slots: number[]): Promise<void> {
+  if (slots.length === 0) return;
+  await ctx.source.call(['KVNETLAB.MIGRATE-OUT', 'HANDOVER', ctx.dest.ep.id, ...formatSlotTokens(slots)]);
+  await ctx.source.call(['KVNETLAB.MIGRATE-OUT', 'END']);
+  for (const slot of slots) if (ctx.groups.stateOf(slot) !== 'migrated') ctx.groups.set(slot, 'migrated');
+  for (const o of ctx.others) await setSlotsOn(o, slots, 'NODE', ctx.dest.ep.id).catch((e: Error) => ctx.log(`SETSLOTS NODE on ${o.ep.port}: ${e.message}`));
+}
+
+/** Whether the source is a kvnetlab node (it copies a group itself: KVNETLAB.MIGRATE-OUT). */
+async function hasMigrateOut(source: NodeLink): Promise<boolean> {
+  try {
+    await source.call(['KVNETLAB.MIGRATE-OUT', 'STATUS']);
+    return true;
+  } catch (e) {
+    if (e instanceof MigrationError && /unknown command/i.test(e.message)) return false;
+    throw e;
+  }
+}
 
 /** The coordinator's control connection to the proxy in front of the source (channel `migration` there). */
 class ProxyControl {

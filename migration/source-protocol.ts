@@ -1,6 +1,6 @@
 import { fields, text } from '../cluster/launcher/admin.js';
 import { formatSlotTokens } from '../cluster/store/slot-tokens.js';
-import { openImport, setSlotsOn } from './copy.js';
+import { dropPartialCopy, openImport, setSlotsOn } from './copy.js';
 import { MigrationError } from './errors.js';
 import { type NodeLink, bulkList } from './node-link.js';
 import type { MigrationContext, MigrationProtocol } from './protocol.js';
@@ -116,12 +116,3 @@ function migrateOut(source: NodeLink, ...args: Array<string | number>) {
   return source.call(['KVNETLAB.MIGRATE-OUT', ...args]);
 }
 
-/** The destination's keys of a slot it imports (ASKING: it does not own the slot). */
-async function dropPartialCopy(dest: NodeLink, slot: number): Promise<void> {
-  for (;;) {
-    const keys = bulkList(await dest.call(['CLUSTER', 'GETKEYSINSLOT', slot, 1000]));
-    if (keys.length === 0) return;
-    await dest.call(['ASKING']);
-    await dest.call(['DEL', ...keys]);
-  }
-}

@@ -1,4 +1,5 @@
 import { RequestDecoder } from '../../cluster/resp/request-decoder.js';
+import { parseSlotTokens } from '../../cluster/store/slot-tokens.js';
 import type { GroupState } from '../../migration/group-state.js';
 import type { Dest, ProxyMigration } from './proxy-migration.js';
 
@@ -11,7 +12,7 @@ import type { Dest, ProxyMigration } from './proxy-migration.js';
  *   KVNETLAB.PROXY MIGRATION OPEN <dest-host> <dest-port> <A-B>   +OK once every client connection is routed
  *   KVNETLAB.PROXY MIGRATION GROUP <slot> ongoing                 +OK once the commands of <slot> already sent to the node are answered
  *   KVNETLAB.PROXY MIGRATION GROUP <slot> migrated                +OK once the reads of <slot> already sent to the node are answered
- *   KVNETLAB.PROXY MIGRATION HANDEDOVER <slot>                    +OK; the destination owns <slot>: no ASKING from now on
+ *   KVNETLAB.PROXY MIGRATION HANDEDOVER <slot|a-b> ...            +OK; the destination owns them: no ASKING from now on
  *   KVNETLAB.PROXY MIGRATION CLOSE                                +OK; connections go back to the raw relay as they fall idle
  *   KVNETLAB.PROXY MIGRATION STATUS                               bulk JSON: dest, group counts, routed connections
  *
@@ -88,9 +89,14 @@ export class ControlConnection {
         await mig!.drain(slot, to === 'migrated');
         return '+OK\r\n';
       }
-      case 'HANDEDOVER':
-        mig?.handOver(this.slotOf(mig, rest[0]));
+      case 'HANDEDOVER': {
+        // Slots or `A-B` runs: the coordinator hands groups over in batches.
+        const slots = parseSlotTokens(rest.map(String));
+        if (!slots || slots.length === 0) throw new Error('HANDEDOVER <slot|a-b> ...');
+        for (const slot of slots) this.slotOf(mig, String(slot));
+        for (const slot of slots) mig!.handOver(slot);
         return '+OK\r\n';
+      }
       case 'CLOSE':
         if (mig && !mig.closed) this.hub.close();
         return '+OK\r\n';
