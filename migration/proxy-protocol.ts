@@ -45,8 +45,13 @@ import { handOver } from './redis-protocol.js';
  */
 const controls = new WeakMap<MigrationContext, { ctl: ProxyControl; lean: boolean }>();
 
-/** Copied groups the destination claims in one command (kvnetlab nodes). */
-const CLAIM_EVERY = 8;
+/**
+ * kvnetlab nodes: slots per group (NetMigrate's groups are key ranges: one state change
+ * at the proxy and one copy command per group, so the control traffic is per group) and
+ * copied slots the destination claims in one command.
+ */
+const GROUP_SLOTS = 2;
+const CLAIM_EVERY = 16;
 
 export const proxyProtocol: MigrationProtocol = {
   name: 'proxy',
@@ -75,28 +80,38 @@ export const proxyProtocol: MigrationProtocol = {
         await ctl.call(['HANDEDOVER', ...formatSlotTokens(copied)]);
         copied.length = 0;
       };
-      for (const slot of slots) {
-        ctx.groups.set(slot, 'ongoing');
-        await ctl.call(['GROUP', slot, 'ongoing']);
-        if (lean) {
-          const sent = await ctx.source.call(['KVNETLAB.MIGRATE-OUT', 'GROUP', slot]);
+      if (lean) {
+        // Groups of GROUP_SLOTS slots: each changes state at the proxy and is copied as one
+        // (the previous group's `migrated` travels with the next one's `ongoing`).
+        const groups: number[][] = [];
+        for (let i = 0; i < slots.length; i += GROUP_SLOTS) groups.push(slots.slice(i, i + GROUP_SLOTS));
+        await ctl.call(['GROUP', ...formatSlotTokens(groups[0]!), 'ongoing']);
+        for (const [i, group] of groups.entries()) {
+          for (const slot of group) ctx.groups.set(slot, 'ongoing');
+          const sent = await ctx.source.call(['KVNETLAB.MIGRATE-OUT', 'GROUP', ...formatSlotTokens(group)]);
           ctx.tally.keys += sent.t === 'int' ? sent.v : 0;
           ctx.tally.batches++;
           // From here no read of the group goes to the source: the destination may claim it.
-          await ctl.call(['GROUP', slot, 'migrated']);
-          copied.push(slot);
+          const next = groups[i + 1];
+          await ctl.call(['GROUP', ...formatSlotTokens(group), 'migrated', ...(next ? [...formatSlotTokens(next), 'ongoing'] : [])]);
+          copied.push(...group);
           if (copied.length >= CLAIM_EVERY) await claim();
-        } else {
-          const copied = await copySlot(ctx, slot);
+          for (const slot of group) await ctx.afterGroup(slot);
+        }
+      } else {
+        for (const slot of slots) {
+          ctx.groups.set(slot, 'ongoing');
+          await ctl.call(['GROUP', slot, 'ongoing']);
+          const copiedKeys = await copySlot(ctx, slot);
           await ctl.call(['GROUP', slot, 'migrated']);
           // No client wrote to the source since GROUP ongoing (writes go to the destination,
           // other commands wait): the copied keys are all it holds for the slot.
-          await dropSourceCopies(ctx, slot, copied, false);
+          await dropSourceCopies(ctx, slot, copiedKeys, false);
           await handOver(ctx, slot);
           ctx.groups.set(slot, 'migrated');
           await ctl.call(['HANDEDOVER', slot]);
+          await ctx.afterGroup(slot);
         }
-        await ctx.afterGroup(slot);
       }
       await claim();
       Object.assign(detail, { keys: ctx.tally.keys, batches: ctx.tally.batches });

@@ -12,7 +12,7 @@ import type { CommandContext, CommandSpec } from './types.js';
  *   START <dest-host> <dest-port> [TIMEOUT ms] [BATCH keys] [KEEP] SLOTS <slot|a-b> ...
  *                       open the link to the destination (its announced address), forward from now on;
  *                       KEEP: the copy never overwrites a key the destination has (no REPLACE, BUSYKEY ok)
- *   GROUP <slot>        copy one group now; answers the keys sent once the destination acknowledged them
+ *   GROUP <slot|a-b> ... copy a group (one or more slots) now; answers the keys sent once the destination acknowledged them
  *   PAUSE [max-ms]      hold commands on the moving slots; answers once every forward is acknowledged
  *   HANDOVER <node-id> <slot|a-b> ...
  *                       drop the slots' keys here and give them to <node-id> (CLUSTER SETSLOT
@@ -73,11 +73,6 @@ function start(ctx: CommandContext, args: Buffer[]): Reply {
   return OK;
 }
 
-function slotArg(arg: Buffer): number | undefined {
-  const n = parseInteger(arg);
-  return n === undefined || n < 0 || n >= SLOTS ? undefined : n;
-}
-
 function handover(ctx: CommandContext, args: Buffer[]): Reply {
   const id = args[2].toString('latin1');
   const target = ctx.node.cluster.lookup(id);
@@ -92,10 +87,14 @@ function handover(ctx: CommandContext, args: Buffer[]): Reply {
 const table: Record<string, Subcommand> = {
   start: { arity: -6, execute: (ctx, args) => guarded(() => start(ctx, args)) },
   group: {
-    arity: 3,
+    arity: -3,
     execute: (ctx, args) => guarded(async () => {
-      const slot = slotArg(args[2]);
-      return slot === undefined ? err('ERR Invalid or out of range slot') : int(await service(ctx).copyGroup(slot));
+      // One slot, or several (`A-B` runs): a group of slots copied one after the other.
+      const slots = parseSlotTokens(args.slice(2).map((a) => a.toString('latin1')));
+      if (!slots || slots.length === 0) return err('ERR Invalid or out of range slot');
+      let sent = 0;
+      for (const slot of slots) sent += await service(ctx).copyGroup(slot);
+      return int(sent);
     }),
   },
   pause: {

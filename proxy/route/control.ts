@@ -12,6 +12,7 @@ import type { Dest, ProxyMigration } from './proxy-migration.js';
  *   KVNETLAB.PROXY MIGRATION OPEN <dest-host> <dest-port> <A-B>   +OK once every client connection is routed
  *   KVNETLAB.PROXY MIGRATION GROUP <slot> ongoing                 +OK once the commands of <slot> already sent to the node are answered
  *   KVNETLAB.PROXY MIGRATION GROUP <slot> migrated                +OK once the reads of <slot> already sent to the node are answered
+ *   KVNETLAB.PROXY MIGRATION GROUP <slot> <state> <slot> <state> ... the same for several groups, in order, one reply
  *   KVNETLAB.PROXY MIGRATION HANDEDOVER <slot|a-b> ...            +OK; the destination owns them: no ASKING from now on
  *   KVNETLAB.PROXY MIGRATION CLOSE                                +OK; connections go back to the raw relay as they fall idle
  *   KVNETLAB.PROXY MIGRATION STATUS                               bulk JSON: dest, group counts, routed connections
@@ -80,13 +81,21 @@ export class ControlConnection {
         return '+OK\r\n';
       }
       case 'GROUP': {
-        const slot = this.slotOf(mig, rest[0]);
-        const to = rest[1] as GroupState;
-        if (to !== 'ongoing' && to !== 'migrated') throw new Error('GROUP <slot> ongoing|migrated');
-        mig!.set(slot, to);
-        // ongoing: writes of the slot already at the node land before the copy reads it;
-        // migrated: reads at the node are answered before the coordinator deletes its copies.
-        await mig!.drain(slot, to === 'migrated');
+        // One or more `<slot> <state>` pairs, applied in order (the coordinator sends
+        // "s migrated s+1 ongoing" in one command: one round trip a group).
+        if (rest.length === 0 || rest.length % 2 !== 0) throw new Error('GROUP <slot> ongoing|migrated [<slot> ongoing|migrated ...]');
+        for (let i = 0; i < rest.length; i += 2) {
+          // A slot or an `A-B` run: a group of several slots changes state together.
+          const slots = parseSlotTokens([rest[i]!]);
+          if (!slots) throw new Error(`slot ${rest[i]} is not part of the open migration`);
+          const to = rest[i + 1] as GroupState;
+          if (to !== 'ongoing' && to !== 'migrated') throw new Error('GROUP <slot> ongoing|migrated');
+          for (const s of slots) this.slotOf(mig, String(s)); // every slot part of the open migration, before any change
+          for (const s of slots) mig!.set(s, to);
+          // ongoing: writes of the slot already at the node land before the copy reads it;
+          // migrated: reads at the node are answered before the coordinator deletes its copies.
+          for (const s of slots) await mig!.drain(s, to === 'migrated');
+        }
         return '+OK\r\n';
       }
       case 'HANDEDOVER': {
