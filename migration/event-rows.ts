@@ -6,7 +6,7 @@ import type { MigrationTableRow } from './table.js';
  * The `migrate` event rows of a migration table (one per cell), in the shape the
  * controller's migrate event has (controller-event.ts: name, protocol, from, to, slots,
  * keys, bytes, batches, forwarded), plus what the table's SQL needs (table-sql.ts):
- * write_ratio, data_bytes (one plain copy of the data) and the cell's windows. `bytes`
+ * write_ratio, data_bytes (the data itself: key names and DUMP payloads) and the cell's windows. `bytes`
  * is the migration-channel bytes the table summed; downtime_ms and the latencies
  * (`before` / `during`: ops/s, p50 and p99 ms) are the in-process figures the store's
  * 100 ms rows cannot give exactly; `client_extra_pct` and `server_extra_pct` are kept

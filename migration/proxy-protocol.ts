@@ -50,7 +50,7 @@ const controls = new WeakMap<MigrationContext, { ctl: ProxyControl; lean: boolea
  * at the proxy and one copy command per group, so the control traffic is per group) and
  * copied slots the destination claims in one command.
  */
-const GROUP_SLOTS = 2;
+const GROUP_SLOTS = 1;
 const CLAIM_EVERY = 16;
 
 export const proxyProtocol: MigrationProtocol = {

@@ -1,5 +1,4 @@
 import { Cluster } from 'ioredis';
-import { encodeCommand } from '../cluster/resp/encode.js';
 import { GroupTable } from './group-state.js';
 import type { ProtocolName } from './protocol.js';
 import { runsOnTheCluster } from './protocols.js';
@@ -62,7 +61,7 @@ export interface TableFigures {
   writeRatio: number;
   /** Client bytes during the move beyond ops x the before window's bytes per op (retries, duplicate reads, redirects, ASKING). */
   clientExtraPct: number;
-  /** Migration-channel bytes beyond one plain copy of the data (RESTORE-ASKING of every key's DUMP). */
+  /** Migration-channel bytes beyond the data itself (every key's name and DUMP payload). */
   serverExtraPct: number;
   migrationMs: number;
   /** Longest gap without a successful operation during the move (ms exact, measured by the load). */
@@ -121,8 +120,9 @@ export async function migrationTable(o: MigrationTableOptions): Promise<Migratio
   let dataBytes = 0;
   try {
     await new RatioWorkload(base, { keys, clients: 1, writeRatio: 1, valueBytes: o.valueBytes, maxOps: 0 }).load();
-    // One plain copy of the data: what MIGRATE sends per key, and its +OK.
-    for (const k of keys) dataBytes += encodeCommand(['RESTORE-ASKING', k, 0, (await base.dumpBuffer(k))!]).length + 5;
+    // The data itself: every key's name and its serialized value (DUMP payload), what any
+    // copy must carry; commands, framing, replies and control are the protocol's extra.
+    for (const k of keys) dataBytes += Buffer.byteLength(k, 'latin1') + (await base.dumpBuffer(k))!.length;
     for (const protocol of o.protocols) {
       for (const ratio of o.writeRatios) {
         const groups = new GroupTable(slotsOf(o.slots));

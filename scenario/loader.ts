@@ -57,7 +57,7 @@ export function parseScenario(text: string, source = '<scenario>'): Scenario {
   const migration = v.migration(o.migration ?? {}, ['migration']);
   const migrating = runs.findIndex((r) => r.kind === 'migration');
   if (migrating >= 0) {
-    // The table counts one plain copy of its own keys as the data moved: other data in the range would be extra.
+    // The table counts its own keys as the data moved: other data in the range would be extra.
     if (memoryMiB.some((m) => m > 0)) throw v.fail(['memory_mib'], 'a migration run moves its own keys only: memory_mib must be [0]');
     const single = topologies.findIndex((t) => t.primaries < 2);
     if (single >= 0) throw v.fail(['topologies', single], 'a migration run needs at least 2 primaries');

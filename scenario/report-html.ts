@@ -60,7 +60,7 @@ function migrationSection(d: ReportData, esc: (s: string) => string): string {
   return `<h2>Live migration: the protocols side by side</h2>
 <p>Per protocol and write ratio, one move of the same range under a closed-loop load on its keys (migration/README.md "Table"), computed by SQL from the store's rows:
 <em>client-side extra</em> = client bytes during the move beyond the bytes per operation of the load before it;
-<em>server-side extra</em> = migration-channel bytes beyond one plain copy of the data (both from the proxies' rows; operations and ops/s from the load's ops rows).
+<em>server-side extra</em> = migration-channel bytes beyond the data itself (key names and DUMP payloads) (both from the proxies' rows; operations and ops/s from the load's ops rows).
 <em>downtime</em> = the longest gap without a successful operation during the move, and p50 / p99 of the successful operations: measured by the load itself
 (the 100 ms ops rows cannot give them to the millisecond), kept in each <code>migrate</code> event's detail.</p>
 <table id="migration"><thead><tr>${MIGRATION_COLUMNS.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>

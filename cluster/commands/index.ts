@@ -6,6 +6,7 @@ import { migrateCommands } from './migrate.js';
 import { migrateOutCommands } from './migrate-out.js';
 import { kvnetlabMigrationCommands } from './kvnetlab-migration.js';
 import { setSlotsCommands } from './setslots.js';
+import { restoreManyCommands } from './restore-many.js';
 import { persistenceCommands } from './persistence.js';
 import { serverCommands } from './server.js';
 import { stringCommands } from './strings.js';
@@ -21,6 +22,7 @@ export const ALL_COMMAND_FAMILIES: ReadonlyArray<ReadonlyArray<CommandSpec>> = [
   migrateOutCommands,
   kvnetlabMigrationCommands,
   setSlotsCommands,
+  restoreManyCommands,
   stringCommands,
   hashCommands,
   zsetCommands,

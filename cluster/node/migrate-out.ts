@@ -15,7 +15,7 @@ export { parseSlotTokens } from '../store/slot-tokens.js';
  * The source keeps serving every key; one connection to the destination carries, in
  * this node's execution order,
  *
- *   the copy of a group    RESTORE-ASKING k ttl <DUMP> REPLACE   (GROUP, batch by batch)
+ *   the copy of a group    KVNETLAB.RESTORE-MANY REPLACE k expire-at <DUMP> ...   (GROUP, one a batch)
  *   the writes after it    ASKING, then the write as replication propagates it
  *
  * so the destination applies copy and forwards in the order the source did, and a
@@ -60,7 +60,7 @@ export interface StartOptions {
   timeoutMs: number;
   batchKeys: number;
   /**
-   * The copy never overwrites (RESTORE-ASKING without REPLACE; BUSYKEY is no error):
+   * The copy never overwrites (RESTORE-MANY KEEP; a lone key's RESTORE-ASKING without REPLACE, BUSYKEY no error):
    * for proxy-tracked migration, where clients' writes of a group being copied go to
    * the destination directly, so a value there is newer than the source's.
    */
@@ -120,12 +120,21 @@ export class MigrateOut {
     this.pending.set(slot, pending);
     let sent = 0;
     while (pending.size > 0 && this.link === link && !link.failure) {
+      // One KVNETLAB.RESTORE-MANY per batch (commands/restore-many.ts): the keys as they are now.
+      const batch: Array<Buffer | string | number> = ['KVNETLAB.RESTORE-MANY', this.keep ? 'KEEP' : 'REPLACE'];
+      const now = this.deps.now();
       let n = 0;
       for (const key of pending) {
         pending.delete(key);
-        if (this.sendValue(key, false)) sent++;
+        const value = this.deps.db.get(key, now);
+        if (value) {
+          const ttl = this.deps.db.ttlMs(key, now);
+          batch.push(Buffer.from(key, 'latin1'), ttl > 0 ? now + ttl : 0, dumpValue(value));
+          sent++;
+        }
         if (++n >= this.batchKeys) break;
       }
+      if (batch.length > 2) link.send(batch);
       // Let clients in between batches; their writes to keys not sent yet travel as values (afterWrite).
       if (pending.size > 0) await new Promise((r) => setImmediate(r));
     }
