@@ -1,6 +1,6 @@
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callText, fields, sleep, waitFor } from '../cluster/launcher/admin.js';
+import { callText, sleep, waitFor } from '../cluster/launcher/admin.js';
 import { keyHashSlot } from '../cluster/store/slot.js';
 import { parseClusterNodes } from '../controller/cluster.js';
 import { MigrationError } from '../migration/errors.js';
@@ -13,6 +13,7 @@ import { runMigration } from '../migration/run.js';
 import { parseSlotRange, slotsOf } from '../migration/slots.js';
 import { VersionedWorkload } from '../migration/versioned-workload.js';
 import { type TestCluster, startCluster } from './support/local-cluster.js';
+import { liveSlotOwnersAt, waitReplicaInSync } from './support/slot-owners.js';
 
 /*
  * Fulva interrupted by killing the destination master (kill -9) of a kvnetlab 3P-1R
@@ -58,10 +59,7 @@ describe('migration fulva, interrupted', () => {
           // The load stops and the replica catches up first: a kill -9 loses what
           // replication had not sent, migration or not; this test is about the move.
           history = await wl.stop();
-          await waitFor('the destination replica in sync', 10_000, async () => {
-            const m = fields(await callText('127.0.0.1', dst.port, ['INFO', 'replication']));
-            return (m.slave0 ?? '').includes(`offset=${m.master_repl_offset}`);
-          }, 50);
+          await waitReplicaInSync('127.0.0.1', dst.port);
           process.kill(dst.pid, 'SIGKILL');
           killed = true;
         },
@@ -72,22 +70,12 @@ describe('migration fulva, interrupted', () => {
       expect(handedOver.size).toBe(KILL_AFTER);
 
       // Every slot owned by a live master, the moved groups by the destination's replica.
-      const owners = async () => {
-        const lines = parseClusterNodes(await callText('127.0.0.1', src.port, ['CLUSTER', 'NODES']));
-        const owner = new Map<number, string>();
-        for (const l of lines.filter((x) => x.role === 'master' && !x.flags.includes('fail') && !x.flags.includes('fail?'))) {
-          for (const t of l.slots.filter((s) => !s.startsWith('['))) {
-            const [a, b] = t.split('-').map(Number);
-            for (let s = a!; s <= (b ?? a!); s++) owner.set(s, l.id);
-          }
-        }
-        return { owner, me: lines.find((l) => l.flags.includes('myself'))! };
-      };
       await waitFor('the promoted replica owns the moved groups', 30_000, async () => {
-        const { owner } = await owners();
+        const owner = await liveSlotOwnersAt('127.0.0.1', src.port);
         return owner.size === 16384 && owner.get(RANGE.first) !== dst.id;
       }, 100);
-      const { owner, me } = await owners();
+      const owner = await liveSlotOwnersAt('127.0.0.1', src.port);
+      const me = parseClusterNodes(await callText('127.0.0.1', src.port, ['CLUSTER', 'NODES'])).find((l) => l.flags.includes('myself'))!;
       expect(me.slots.filter((t) => t.startsWith('['))).toEqual([]); // no MIGRATING marker left
       expect(owner.size).toBe(16384);
       expect(owner.get(RANGE.first)).not.toBe(src.id);

@@ -1,14 +1,14 @@
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callText, fields, sleep, waitFor } from '../cluster/launcher/admin.js';
+import { callText, sleep, waitFor } from '../cluster/launcher/admin.js';
 import { keyHashSlot } from '../cluster/store/slot.js';
-import { parseClusterNodes } from '../controller/cluster.js';
 import { MigrationError } from '../migration/errors.js';
 import { keysFor } from '../migration/keys.js';
 import { runMigration } from '../migration/run.js';
 import { parseSlotRange } from '../migration/slots.js';
 import { VersionedWorkload } from '../migration/versioned-workload.js';
 import { type TestCluster, startCluster } from './support/local-cluster.js';
+import { liveSlotOwnersAt, waitReplicaInSync } from './support/slot-owners.js';
 
 /*
  * A migration interrupted by killing the destination master (kill -9) of a kvnetlab
@@ -44,10 +44,7 @@ describe('migration, interrupted', () => {
         afterGroup: async (slot) => {
           if (slot !== RANGE.first + KILL_AFTER - 1) return;
           // Let the replica catch up first: a kill -9 loses what replication had not sent, migration or not.
-          await waitFor('the destination replica in sync', 10_000, async () => {
-            const m = fields(await callText('127.0.0.1', dst!.port, ['INFO', 'replication']));
-            return (m.slave0 ?? '').includes(`offset=${m.master_repl_offset}`);
-          }, 50);
+          await waitReplicaInSync('127.0.0.1', dst!.port);
           process.kill(dst!.pid, 'SIGKILL');
           killed = true;
         },
@@ -61,14 +58,7 @@ describe('migration, interrupted', () => {
       expect(srcNodes).not.toMatch(/\[\d+-[<>]-/);
       // The destination's replica takes over the groups already moved.
       await waitFor('cluster_state:ok after the failover', 30_000, async () => (await callText('127.0.0.1', src!.port, ['CLUSTER', 'INFO'])).includes('cluster_state:ok'));
-      const lines = parseClusterNodes(await callText('127.0.0.1', src!.port, ['CLUSTER', 'NODES']));
-      const owner = new Map<number, string>();
-      for (const l of lines.filter((x) => x.role === 'master' && !x.flags.includes('fail'))) {
-        for (const t of l.slots.filter((s) => !s.startsWith('['))) {
-          const [a, b] = t.split('-').map(Number);
-          for (let s = a!; s <= (b ?? a!); s++) owner.set(s, l.id);
-        }
-      }
+      const owner = await liveSlotOwnersAt('127.0.0.1', src!.port);
       expect(owner.size).toBe(16384);
       const promoted = owner.get(RANGE.first)!;
       expect(promoted).not.toBe(src!.id);

@@ -4,26 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KvNode } from '../node/node.js';
 import { defaultConfig } from '../node/config.js';
-import { ReplyDecoder } from '../resp/reply-decoder.js';
-import { encodeCommand } from '../resp/encode.js';
-import type { Reply } from '../resp/reply.js';
-import { duplexPair } from '../../test/support/duplex-pair.js';
+import { nodeClient } from '../../test/support/node-client.js';
 
-/** One in-memory connection to an in-process node. */
-function connect(node: KvNode) {
-  const [ours, theirs] = duplexPair();
-  node.handleClient(theirs);
-  const replies: Reply[] = [];
-  const waiting: Array<() => void> = [];
-  const decoder = new ReplyDecoder({ onReply: (r) => (replies.push(r), waiting.shift()?.()), onError: (e) => { throw e; } });
-  ours.on('data', (c: Buffer) => decoder.write(c));
-  return async (...args: Array<string | number | Buffer>): Promise<Reply> => {
-    const done = new Promise<void>((r) => waiting.push(r));
-    ours.write(encodeCommand(args));
-    await done;
-    return replies.shift()!;
-  };
-}
 
 import { dumpValue } from '../store/dump.js';
 import { keyHashSlot } from '../store/slot.js';
@@ -34,11 +16,11 @@ const payload = (v: string) => dumpValue({ type: 'string', value: Buffer.from(v)
 describe('KVNETLAB.RESTORE-MANY (a copied group in one command)', () => {
   let dir: string;
   let node: KvNode;
-  let call: ReturnType<typeof connect>;
+  let call: ReturnType<typeof nodeClient>;
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'kvnetlab-restore-many-'));
     node = new KvNode(defaultConfig({ port: 7000, dir }));
-    call = connect(node);
+    call = nodeClient(node);
     // This node serves {a}'s slot; {b}'s belongs to another master and is imported from it.
     node.cluster.add({ ...node.cluster.myself, name: other, flags: 1, failReports: new Map(), numSlots: 0 });
     expect(await call('CLUSTER', 'ADDSLOTS', keyHashSlot('{a}'))).toEqual({ t: 'status', v: 'OK' });

@@ -6,13 +6,13 @@ import { KvNode } from './node.js';
 import { defaultConfig } from './config.js';
 import { MIGRATION_LINK_NAME } from './migrate-out.js';
 import { MIGRATION_CLIENT_NAME } from '../../proxy/session.js';
-import { ReplyDecoder } from '../resp/reply-decoder.js';
 import { RequestDecoder } from '../resp/request-decoder.js';
 import { encodeCommand } from '../resp/encode.js';
 import type { Reply } from '../resp/reply.js';
 import { dumpValue } from '../store/dump.js';
 import { keyHashSlot } from '../store/slot.js';
 import { duplexPair } from '../../test/support/duplex-pair.js';
+import { nodeClient } from '../../test/support/node-client.js';
 import { newClusterNode } from '../topology/cluster-node.js';
 
 /*
@@ -23,20 +23,9 @@ import { newClusterNode } from '../topology/cluster-node.js';
  */
 
 function connect(node: KvNode) {
-  const [ours, theirs] = duplexPair();
-  node.handleClient(theirs);
-  const replies: Reply[] = [];
-  const waiting: Array<() => void> = [];
-  const decoder = new ReplyDecoder({ onReply: (r) => (replies.push(r), waiting.shift()?.()), onError: (e) => { throw e; } });
-  ours.on('data', (c: Buffer) => decoder.write(c));
-  return {
-    /** Sends one command; its reply comes in order. */
-    send(...args: Array<string | number | Buffer>): Promise<Reply> {
-      const done = new Promise<Reply>((r) => waiting.push(() => r(replies.shift()!)));
-      ours.write(encodeCommand(args));
-      return done;
-    },
-  };
+  const call = nodeClient(node);
+  /** Sends one command; its reply comes in order. */
+  return { send: call };
 }
 
 /** The destination's end of the node's link: every command recorded (raw and decoded), answered +OK unless told not to. */
