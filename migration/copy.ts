@@ -1,4 +1,5 @@
-import { formatSlotTokens } from '../cluster/store/slot-tokens.js';
+import { formatSlotTokens, parseSlotTokens } from '../cluster/store/slot-tokens.js';
+import { parseClusterNodes } from '../controller/cluster.js';
 import type { MigrationContext } from './protocol.js';
 import { MigrationError } from './errors.js';
 import { type NodeLink, bulkList } from './node-link.js';
@@ -85,4 +86,21 @@ export async function dropPartialCopy(dest: NodeLink, slot: number): Promise<voi
     await dest.call(['ASKING']);
     await dest.call(['DEL', ...keys]);
   }
+}
+
+/**
+ * The slots `node` serves itself, as its CLUSTER NODES says (open `[..]` markers left out),
+ * or undefined when it does not answer. An abort asks the destination this: a claim whose
+ * reply was lost (a timeout, a dropped link) is still a claim.
+ */
+export async function slotsServedBy(node: NodeLink): Promise<Set<number> | undefined> {
+  let text: string;
+  try {
+    const r = await node.call(['CLUSTER', 'NODES']);
+    text = r.t === 'bulk' && r.v ? r.v.toString() : '';
+  } catch {
+    return undefined;
+  }
+  const me = parseClusterNodes(text).find((l) => l.flags.includes('myself'));
+  return new Set(parseSlotTokens((me?.slots ?? []).filter((t) => !t.startsWith('['))) ?? []);
 }

@@ -2,7 +2,7 @@ import { PeerClient, PeerIoError } from '../cluster/node/peer-client.js';
 import type { Reply } from '../cluster/resp/reply.js';
 import { PROXY_COMMAND } from '../proxy/session.js';
 import { formatSlotTokens } from '../cluster/store/slot-tokens.js';
-import { copySlot, dropPartialCopy, dropSourceCopies, openImport, setSlotsOn } from './copy.js';
+import { copySlot, dropPartialCopy, dropSourceCopies, openImport, setSlotsOn, slotsServedBy } from './copy.js';
 import { MigrationError } from './errors.js';
 import type { NodeLink } from './node-link.js';
 import type { MigrationContext, MigrationProtocol } from './protocol.js';
@@ -43,7 +43,8 @@ import { handOver } from './redis-protocol.js';
  * every group not handed over goes back to not-migrated, the destination forgets
  * IMPORTING and its partial copies. The source never left the ownership of those.
  */
-const controls = new WeakMap<MigrationContext, { ctl: ProxyControl; lean: boolean }>();
+/** Per running migration: its proxy control, whether the lean path runs, the groups copied and not claimed yet. */
+const controls = new WeakMap<MigrationContext, { ctl: ProxyControl; lean: boolean; copied: number[] }>();
 
 /**
  * kvnetlab nodes: slots per group (NetMigrate's groups are key ranges: one state change
@@ -60,7 +61,8 @@ export const proxyProtocol: MigrationProtocol = {
     const ctl = new ProxyControl(ctx.source.ep.host, ctx.source.ep.port, ctx.timeoutMs);
     const slots = ctx.groups.slots();
     const lean = await hasMigrateOut(ctx.source);
-    controls.set(ctx, { ctl, lean });
+    const copied: number[] = [];
+    controls.set(ctx, { ctl, lean, copied });
     await ctx.phase('open', async () => {
       await openImport(ctx);
       await ctl.call(['OPEN', ctx.dest.ep.host, ctx.dest.ep.port, `${Math.min(...slots)}-${Math.max(...slots)}`]);
@@ -72,7 +74,6 @@ export const proxyProtocol: MigrationProtocol = {
       // kvnetlab: copied groups are claimed by the destination CLAIM_EVERY at a time (one
       // SETSLOTS NODE, one HANDEDOVER): until then the proxy sends their commands with
       // ASKING, after it without (ASKING is 21 bytes a command, a claim about 130 per batch).
-      const copied: number[] = [];
       const claim = async () => {
         if (copied.length === 0) return;
         await setSlotsOn(ctx.dest, copied, 'NODE', ctx.dest.ep.id);
@@ -133,23 +134,51 @@ export const proxyProtocol: MigrationProtocol = {
   async abort(ctx, cause) {
     ctx.log(`aborting: ${cause instanceof Error ? cause.message : String(cause)}`);
     const st = controls.get(ctx);
+    const served = await slotsServedBy(ctx.dest);
+    if (st?.lean && served !== undefined) {
+      // The destination is alive: what it has in full goes forward, not back. Groups
+      // copied and not claimed yet (every write of them since went there: dropping them
+      // would lose acknowledged writes) are claimed now; groups it serves already (a
+      // claim whose reply was lost) stay its own. The source learns from the claim's
+      // PONG; the proxy keeps routing until it has, so no client reads its older copy.
+      const forward = ctx.groups.slots('ongoing').filter((s) => st.copied.includes(s) || served.has(s));
+      try {
+        await setSlotsOn(ctx.dest, forward.filter((s) => !served.has(s)), 'NODE', ctx.dest.ep.id);
+        for (const s of forward) {
+          ctx.groups.set(s, 'migrated');
+          served.add(s);
+        }
+        await waitUntilLetGo(ctx, forward);
+      } catch (e) {
+        ctx.log(`claiming the copied groups after all: ${(e as Error).message}`);
+      }
+    }
     await st?.ctl.call(['CLOSE']).catch((e: Error) => ctx.log(`MIGRATION CLOSE at the source's proxy: ${e.message} (closing the control connection closes it)`));
     st?.ctl.close();
     if (st?.lean) await ctx.source.call(['KVNETLAB.MIGRATE-OUT', 'ABORT']).catch((e: Error) => ctx.log(`MIGRATE-OUT ABORT on the source: ${e.message}`));
-    // Groups the destination claimed stay its own (it has every write of them: the proxy
-    // sent them there); the source learns it from the destination's PONGs, or from its
-    // replica's failover when it died. The others go back to the source.
+    // The group in progress goes back to the source (its writes acknowledged at the
+    // destination are lost with its partial copy: the known cost of an abort).
     for (const slot of ctx.groups.slots('ongoing')) ctx.groups.set(slot, 'not-migrated');
-    const back = ctx.groups.slots('not-migrated');
+    // Never drop keys of a slot the destination serves; a dead destination has nothing to clean.
+    const back = ctx.groups.slots('not-migrated').filter((s) => served !== undefined && !served.has(s));
     try {
       for (const slot of back) await dropPartialCopy(ctx.dest, slot);
       await setSlotsOn(ctx.dest, back, 'STABLE');
     } catch (e) {
-      // A dead destination: nothing to clean there (its replica, if any, follows the source's ownership).
       ctx.log(`cleaning the destination: ${(e as Error).message}`);
     }
   },
 };
+
+/** Waits (at most 2 s) until the source no longer serves `slots`: it learns a claim from the destination's PONG. */
+async function waitUntilLetGo(ctx: MigrationContext, slots: number[]): Promise<void> {
+  for (let i = 0; i < 40 && slots.length > 0; i++) {
+    const mine = await slotsServedBy(ctx.source);
+    if (mine && !slots.some((s) => mine.has(s))) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  ctx.log(`the source still serves some of ${slots.length} claimed slot(s) after 2 s`);
+}
 
 /** kvnetlab source: MIGRATE-OUT HANDOVER + END, then the other masters learn the owner (the bus would tell them too). */
 async function handOverAtSource(ctx: MigrationContext, slots: number[]): Promise<void> {

@@ -78,7 +78,8 @@ describe('source protocol coordinator', () => {
     expect(e).toBeInstanceOf(MigrationError);
     calls.length = 0;
     await sourceProtocol.abort(ctx, e);
-    expect(calls).toEqual(['src: KVNETLAB.MIGRATE-OUT ABORT', 'dst: CLUSTER GETKEYSINSLOT 10 1000']);
+    // The dead destination does not answer CLUSTER NODES: nothing is cleaned there.
+    expect(calls).toEqual(['dst: CLUSTER NODES', 'src: KVNETLAB.MIGRATE-OUT ABORT']);
     expect(ctx.groups.counts()).toEqual({ 'not-migrated': 3, ongoing: 0, migrated: 0 });
   });
 
@@ -89,7 +90,29 @@ describe('source protocol coordinator', () => {
     expect(e).toBeInstanceOf(MigrationError);
     calls.length = 0;
     await sourceProtocol.abort(ctx, e);
-    expect(calls).toEqual(['src: KVNETLAB.MIGRATE-OUT HANDOVER dst 10-12', 'oth: KVNETLAB.SETSLOTS NODE dst 10-12', 'src: KVNETLAB.MIGRATE-OUT ABORT']);
+    expect(calls).toEqual(['dst: CLUSTER NODES', 'src: KVNETLAB.MIGRATE-OUT HANDOVER dst 10-12', 'oth: KVNETLAB.SETSLOTS NODE dst 10-12', 'src: KVNETLAB.MIGRATE-OUT ABORT']);
+    expect(ctx.groups.counts()).toEqual({ 'not-migrated': 0, ongoing: 0, migrated: 3 });
+  });
+
+  it('source abort after a claim whose reply was lost: the destination serves the slots, so they are handed over, and none of its keys is dropped', async () => {
+    const { ctx, calls } = context((cmd) => (cmd.startsWith('KVNETLAB.SETSLOTS NODE') ? new MigrationError('NODE_UNREACHABLE', 'reply timed out') : undefined));
+    const dest = ctx.dest;
+    ctx.dest = {
+      ...dest,
+      async call(args) {
+        // The claim went through before its reply was lost: the destination serves 10-12.
+        if (args.join(' ') === 'CLUSTER NODES') {
+          calls.push('dst: CLUSTER NODES');
+          return { t: 'bulk', v: Buffer.from('dst 127.0.0.1:7002@17002 myself,master - 0 0 2 connected 10-12 5000\n') };
+        }
+        return dest.call(args);
+      },
+    };
+    const e = await sourceProtocol.run(ctx).then(() => undefined, (x: unknown) => x);
+    expect(e).toBeInstanceOf(MigrationError);
+    calls.length = 0;
+    await sourceProtocol.abort(ctx, e);
+    expect(calls).toEqual(['dst: CLUSTER NODES', 'src: KVNETLAB.MIGRATE-OUT HANDOVER dst 10-12', 'oth: KVNETLAB.SETSLOTS NODE dst 10-12', 'src: KVNETLAB.MIGRATE-OUT ABORT']);
     expect(ctx.groups.counts()).toEqual({ 'not-migrated': 0, ongoing: 0, migrated: 3 });
   });
 
@@ -99,7 +122,7 @@ describe('source protocol coordinator', () => {
     expect(e).toBeInstanceOf(MigrationError);
     calls.length = 0;
     await sourceProtocol.abort(ctx, e);
-    expect(calls[0]).toBe('src: KVNETLAB.MIGRATE-OUT ABORT');
+    expect(calls.slice(0, 2)).toEqual(['dst: CLUSTER NODES', 'src: KVNETLAB.MIGRATE-OUT ABORT']);
     expect(calls.filter((c) => c.startsWith('dst: CLUSTER SETSLOT'))).toEqual(['dst: CLUSTER SETSLOT 10 STABLE', 'dst: CLUSTER SETSLOT 11 STABLE', 'dst: CLUSTER SETSLOT 12 STABLE']);
     expect(ctx.groups.counts()).toEqual({ 'not-migrated': 3, ongoing: 0, migrated: 0 });
   });

@@ -1,6 +1,6 @@
 import { fields, text } from '../cluster/launcher/admin.js';
 import { formatSlotTokens } from '../cluster/store/slot-tokens.js';
-import { dropPartialCopy, openImport, setSlotsOn } from './copy.js';
+import { dropPartialCopy, openImport, setSlotsOn, slotsServedBy } from './copy.js';
 import { MigrationError } from './errors.js';
 import { type NodeLink, bulkList } from './node-link.js';
 import type { MigrationContext, MigrationProtocol } from './protocol.js';
@@ -75,7 +75,11 @@ export const sourceProtocol: MigrationProtocol = {
 
   async abort(ctx, cause) {
     ctx.log(`aborting: ${cause instanceof Error ? cause.message : String(cause)}`);
-    const claimed = [...(claimedBy.get(ctx) ?? [])].filter((s) => ctx.groups.stateOf(s) === 'ongoing');
+    // Claimed: what the coordinator saw acknowledged, and what the destination serves
+    // though the reply never came (a timeout, a dropped link): its claim holds all the same.
+    const served = await slotsServedBy(ctx.dest);
+    const known = claimedBy.get(ctx) ?? new Set<number>();
+    const claimed = ctx.groups.slots('ongoing').filter((s) => known.has(s) || served?.has(s));
     if (claimed.length > 0) {
       await handOverAtSource(ctx, claimed).catch((e: Error) => ctx.log(`handing ${claimed.length} claimed slot(s) over after all: ${e.message}`));
       await tellOthers(ctx, claimed);
@@ -85,7 +89,8 @@ export const sourceProtocol: MigrationProtocol = {
     for (const slot of ctx.groups.slots()) {
       if (ctx.groups.stateOf(slot) === 'migrated') continue;
       if (ctx.groups.stateOf(slot) === 'ongoing') ctx.groups.set(slot, 'not-migrated');
-      if (!destAnswers) continue;
+      // Never drop keys of a slot the destination serves (its claim held, a handover failed).
+      if (!destAnswers || served === undefined || served.has(slot)) continue;
       try {
         await dropPartialCopy(ctx.dest, slot);
         await ctx.dest.call(['CLUSTER', 'SETSLOT', slot, 'STABLE']);

@@ -104,7 +104,7 @@ describe('KVNETLAB.MIGRATE-OUT on an in-process node', () => {
     await c.send('SET', '{g}2', 'two');
     const dest = fakeDestination(node);
     // The destination has a newer {g}2 (a client wrote it there, as proxy-tracked routing does).
-    dest.reply = (cmd) => (cmd[0] === 'RESTORE-ASKING' ? '-BUSYKEY Target key name already exists.\r\n' : cmd[0] === 'KVNETLAB.RESTORE-MANY' ? ':1\r\n' : '+OK\r\n');
+    dest.reply = (cmd) => (cmd[0] === 'RESTORE-ASKING' && !cmd.includes('REPLACE') ? '-BUSYKEY Target key name already exists.\r\n' : cmd[0] === 'KVNETLAB.RESTORE-MANY' ? ':1\r\n' : '+OK\r\n');
     expect(await c.send('KVNETLAB.MIGRATE-OUT', 'START', '127.0.0.1', 7002, 'BATCH', 1, 'KEEP', 'SLOTS', `${slot}`)).toEqual(ok);
     const first = restoreMany(node, 'KEEP', ['{g}1']);
     // One key per event-loop turn: the SET of {g}2 runs between the batches and sends its value alone.
@@ -114,6 +114,12 @@ describe('KVNETLAB.MIGRATE-OUT on an in-process node', () => {
     expect(await write).toEqual(ok);
     const lone = encodeCommand(['RESTORE-ASKING', '{g}2', 0, dumpValue(node.db.get('{g}2', Date.now())!)]);
     expect(Buffer.concat(dest.raw).equals(Buffer.concat([encodeCommand(['CLIENT', 'SETNAME', 'kvnetlab-migration']), first, lone]))).toBe(true);
+    // A multi-key write after the copy sent its keys: they go as values that replace the copied ones.
+    dest.raw.length = 0;
+    await c.send('MSET', '{g}1', 'x', '{g}2', 'y');
+    await sleep(10);
+    const value = (k: string) => encodeCommand(['RESTORE-ASKING', k, 0, dumpValue(node.db.get(k, Date.now())!), 'REPLACE']);
+    expect(Buffer.concat(dest.raw).equals(Buffer.concat([value('{g}1'), value('{g}2')]))).toBe(true);
     expect(await c.send('KVNETLAB.MIGRATE-OUT', 'PAUSE')).toEqual(ok);
     const status = await c.send('KVNETLAB.MIGRATE-OUT', 'STATUS');
     expect(status.t === 'bulk' && status.v!.toString()).toContain('errors:0\r\nkept:1\r\n');

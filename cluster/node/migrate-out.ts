@@ -182,8 +182,10 @@ export class MigrateOut {
     // one of its keys is missing there (cluster.c getNodeByQuery), e.g. MSET of new keys.
     if (names.length > 1 || (pending && pending.has(names[0]!))) {
       for (const k of names) {
-        pending?.delete(k);
-        this.sendValue(k, true);
+        // KEEP never overwrites what the copy has not sent yet (a client may have written
+        // it at the destination); a key the copy sent already gets this newer value.
+        const unsent = pending?.delete(k) ?? false;
+        this.sendValue(k, true, !this.keep || !unsent);
       }
       this.forwarded++;
       return;
@@ -258,8 +260,8 @@ export class MigrateOut {
     return Object.entries(lines).map(([k, v]) => `${k}:${v}\r\n`).join('');
   }
 
-  /** RESTORE-ASKING of a key's current value, or ASKING DEL when it is gone (only `orDelete`). */
-  private sendValue(key: string, orDelete: boolean): boolean {
+  /** RESTORE-ASKING of a key's current value (REPLACE if `replace`), or ASKING DEL when it is gone (only `orDelete`). */
+  private sendValue(key: string, orDelete: boolean, replace: boolean): boolean {
     const now = this.deps.now();
     const value = this.deps.db.get(key, now);
     if (!value) {
@@ -271,7 +273,7 @@ export class MigrateOut {
     }
     const ttl = this.deps.db.ttlMs(key, now);
     const restore = ['RESTORE-ASKING', Buffer.from(key, 'latin1'), ttl > 0 ? ttl : 0, dumpValue(value)];
-    this.link!.send(this.keep ? restore : [...restore, 'REPLACE']);
+    this.link!.send(replace ? [...restore, 'REPLACE'] : restore);
     return true;
   }
 

@@ -95,6 +95,7 @@ export class KvNode implements NodeServices {
       settings: () => this.config,
       connect: connectTcp,
       save: () => this.saveClusterConfig(),
+      saveNow: () => this.flushClusterConfig(),
       countKeysInSlot: (slot) => this.db.countInSlot(slot),
       // A slot handed off by a Rocksteady migration keeps its keys for the pulls.
       deleteKeysInSlot: (slot) => {

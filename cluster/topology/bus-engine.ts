@@ -17,8 +17,10 @@ export interface BusEngineDeps {
   /** Announced address and timeouts, read live so CONFIG SET takes effect. */
   settings(): BusSettings;
   connect(host: string, port: number): Duplex;
-  /** Persist nodes.conf if the state is dirty (clusterSaveConfig). */
+  /** Persist nodes.conf if the state is dirty (clusterSaveConfig); the node may defer it to the end of the turn. */
   save(): void;
+  /** Persist it now, before the next send (a failover vote: clusterSaveConfigOrDie before the ack). Default: save. */
+  saveNow?(): void;
   countKeysInSlot(slot: number): number;
   deleteKeysInSlot(slot: number): void;
   /** master_repl_offset, or a replica's processed offset (cluster/replication/control.ts offset()). */
@@ -87,6 +89,7 @@ export class BusEngine {
       broadcastPong: (target) => this.broadcastPong(target),
       bumpEpochWithoutConsensus: () => this.bumpEpochWithoutConsensus(),
       save: () => deps.save(),
+      saveNow: () => (deps.saveNow ?? deps.save)(),
       log: (line) => deps.log(line),
       now: () => deps.now(),
     });

@@ -22,6 +22,8 @@ export interface FailoverHooksDeps {
   broadcastPong(target: 'all' | 'local-replicas'): void;
   bumpEpochWithoutConsensus(): boolean;
   save(): void;
+  /** nodes.conf on disk before the call returns (the vote). */
+  saveNow(): void;
   log(line: string): void;
   now(): number;
 }
@@ -52,6 +54,8 @@ export class FailoverHooks {
       ...deps,
       nodeTimeout: () => deps.settings().nodeTimeout,
       sendAck: (node) => deps.sendTo(node, MSG.FAILOVER_AUTH_ACK),
+      // lastVoteEpoch on disk before the ack leaves: a node killed right after must not vote twice in one epoch.
+      save: () => deps.saveNow(),
     });
   }
 

@@ -12,7 +12,7 @@ import { ReplyScanner, isNilReply } from './reply-scanner.js';
  * switch, DESIGN.md "Migration protocols"):
  *
  *   not-migrated, no key, not a client's   -> the node, as the raw relay would
- *   ongoing   SET k v [EX|PX|EXAT|PXAT n]   -> the destination (ASKING first)
+ *   ongoing   SET k v (no options)          -> the destination (ASKING first)
  *             GET k                        -> the node and the destination; the destination's reply wins unless nil
  *             anything else                -> held until the group is migrated, then the destination;
  *                                             later commands of the connection wait behind it (its order is kept)
@@ -56,7 +56,6 @@ interface Entry {
 }
 
 const STREAMING = new Set(['PSYNC', 'SYNC', 'SUBSCRIBE', 'PSUBSCRIBE', 'SSUBSCRIBE', 'MONITOR']);
-const SET_TTL_OPTIONS = new Set(['EX', 'PX', 'EXAT', 'PXAT']);
 const ASKING = encodeCommand(['ASKING']);
 const EMPTY = Buffer.alloc(0);
 
@@ -307,8 +306,12 @@ function replyOf(e: Entry): Buffer {
   return (e.kind === 'dest' ? e.dest : e.node)!;
 }
 
-/** SET key value, optionally with a TTL: replaces the whole value whatever was there (no NX/XX/GET/KEEPTTL). */
+/**
+ * SET key value without options: replaces the whole value whatever was there and stays.
+ * A TTL is held like any other command until the group is migrated: a key that expired
+ * at the destination before the copy reached it would be restored from the source's
+ * older value (the copy never overwrites a key that exists, and an expired one does not).
+ */
 function wholeValueSet(args: Buffer[]): boolean {
-  if (args.length === 3) return true;
-  return args.length === 5 && SET_TTL_OPTIONS.has(args[3]!.toString('latin1').toUpperCase());
+  return args.length === 3;
 }

@@ -142,6 +142,22 @@ describe('proxy routing (route/) on in-memory pairs', () => {
     }
   });
 
+  it('proxy route: a SET with a TTL on an ongoing group waits until the group is migrated (an expired key would come back with the copy)', async () => {
+    const r = rig();
+    expect(await r.ctl('OPEN', '127.0.0.1', '7002', '0-2')).toBe('+OK\r\n');
+    expect(await r.ctl('GROUP', '0', 'ongoing')).toBe('+OK\r\n');
+    const c = r.connect();
+    c.client.write(cmd('SET', K0, 'v', 'PX', '5'));
+    await settle();
+    expect(c.got()).toBe('');
+    expect(r.dests[0]?.seen ?? []).toEqual([]);
+    expect(await r.ctl('GROUP', '0', 'migrated')).toBe('+OK\r\n');
+    await settle();
+    expect(c.got()).toBe('+OK\r\n');
+    expect(r.dests[0]!.seen).toEqual(['ASKING', `SET ${K0} v PX 5`]);
+    expect(c.node.seen).toEqual([]);
+  });
+
   it('proxy route: a connection taken over mid-life gets the replies to its raw commands first; OPEN answers once they are through', async () => {
     const r = rig();
     r.destStore.set(K1, 'new1');
