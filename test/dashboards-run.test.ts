@@ -225,11 +225,11 @@ describe('dashboards on a real short run (chDB)', () => {
     }
     expect(empty).toEqual([]);
     // Every job had its targets up while the run went (the unused node and proxy ports of
-    // the 18-node lists stay down: a 3P-1R cluster has 6 of each).
+    // the 18-node lists stay down: a 3P-1R cluster has 6 of each; this run has no capture).
     const q = encodeURIComponent('sum by (job) (max_over_time(up[20s]))');
     const up = (await (await fetch(`http://127.0.0.1:${PROMETHEUS_PORT}/api/v1/query?query=${q}&time=${at}`)).json()) as { data: { result: Array<{ metric: { job: string }; value: [number, string] }> } };
     const byJob = Object.fromEntries(up.data.result.map((r) => [r.metric.job, Number(r.value[1])]));
-    expect(byJob).toEqual({ 'kvnetlab-node': 6, 'kvnetlab-proxy': 6, 'kvnetlab-collector': 1, 'kvnetlab-controller': 1, prometheus: 1 });
+    expect(byJob).toEqual({ 'kvnetlab-node': 6, 'kvnetlab-proxy': 6, 'kvnetlab-capture': 0, 'kvnetlab-collector': 1, 'kvnetlab-controller': 1, prometheus: 1 });
   });
 
   it('README: every query of the SQL cookbook runs on the same data; those of features in this run return rows', async () => {
