@@ -49,6 +49,14 @@ function context(fail?: (cmd: string) => MigrationError | undefined) {
   return { ctx, calls, phases };
 }
 
+/** Runs the protocol, which must fail, then its abort; `calls` then holds the abort's calls only. */
+async function failThenAbort(ctx: MigrationContext, calls: string[]): Promise<void> {
+  const e = await sourceProtocol.run(ctx).then(() => undefined, (x: unknown) => x);
+  expect(e).toBeInstanceOf(MigrationError);
+  calls.length = 0;
+  await sourceProtocol.abort(ctx, e);
+}
+
 describe('source protocol coordinator', () => {
   it('source: open, copy group by group, then the pause: PAUSE, the destination claims every slot, one HANDOVER, END, then the other masters', async () => {
     const { ctx, calls, phases } = context();
@@ -74,10 +82,7 @@ describe('source protocol coordinator', () => {
       if (cmd === 'KVNETLAB.MIGRATE-OUT GROUP 11') dead = true;
       return dead && !cmd.startsWith('KVNETLAB') ? new MigrationError('NODE_UNREACHABLE', 'gone') : dead && cmd.includes('GROUP') ? new MigrationError('STEP_FAILED', 'link failed') : undefined;
     });
-    const e = await sourceProtocol.run(ctx).then(() => undefined, (x: unknown) => x);
-    expect(e).toBeInstanceOf(MigrationError);
-    calls.length = 0;
-    await sourceProtocol.abort(ctx, e);
+    await failThenAbort(ctx, calls);
     // The dead destination does not answer CLUSTER NODES: nothing is cleaned there.
     expect(calls).toEqual(['dst: CLUSTER NODES', 'src: KVNETLAB.MIGRATE-OUT ABORT']);
     expect(ctx.groups.counts()).toEqual({ 'not-migrated': 3, ongoing: 0, migrated: 0 });
@@ -86,10 +91,7 @@ describe('source protocol coordinator', () => {
   it('source abort after the destination claimed the slots in the pause: they are handed over all the same (the destination has every acknowledged write)', async () => {
     let handovers = 0;
     const { ctx, calls } = context((cmd) => (cmd.startsWith('KVNETLAB.MIGRATE-OUT HANDOVER') && handovers++ === 0 ? new MigrationError('STEP_FAILED', 'refused') : undefined));
-    const e = await sourceProtocol.run(ctx).then(() => undefined, (x: unknown) => x);
-    expect(e).toBeInstanceOf(MigrationError);
-    calls.length = 0;
-    await sourceProtocol.abort(ctx, e);
+    await failThenAbort(ctx, calls);
     expect(calls).toEqual(['dst: CLUSTER NODES', 'src: KVNETLAB.MIGRATE-OUT HANDOVER dst 10-12', 'oth: KVNETLAB.SETSLOTS NODE dst 10-12', 'src: KVNETLAB.MIGRATE-OUT ABORT']);
     expect(ctx.groups.counts()).toEqual({ 'not-migrated': 0, ongoing: 0, migrated: 3 });
   });
@@ -108,20 +110,14 @@ describe('source protocol coordinator', () => {
         return dest.call(args);
       },
     };
-    const e = await sourceProtocol.run(ctx).then(() => undefined, (x: unknown) => x);
-    expect(e).toBeInstanceOf(MigrationError);
-    calls.length = 0;
-    await sourceProtocol.abort(ctx, e);
+    await failThenAbort(ctx, calls);
     expect(calls).toEqual(['dst: CLUSTER NODES', 'src: KVNETLAB.MIGRATE-OUT HANDOVER dst 10-12', 'oth: KVNETLAB.SETSLOTS NODE dst 10-12', 'src: KVNETLAB.MIGRATE-OUT ABORT']);
     expect(ctx.groups.counts()).toEqual({ 'not-migrated': 0, ongoing: 0, migrated: 3 });
   });
 
   it('source abort when the destination refused the claim: every group back to the source, the destination forgets IMPORTING', async () => {
     const { ctx, calls } = context((cmd) => (cmd.startsWith('KVNETLAB.SETSLOTS NODE') ? new MigrationError('STEP_FAILED', 'refused') : undefined));
-    const e = await sourceProtocol.run(ctx).then(() => undefined, (x: unknown) => x);
-    expect(e).toBeInstanceOf(MigrationError);
-    calls.length = 0;
-    await sourceProtocol.abort(ctx, e);
+    await failThenAbort(ctx, calls);
     expect(calls.slice(0, 2)).toEqual(['dst: CLUSTER NODES', 'src: KVNETLAB.MIGRATE-OUT ABORT']);
     expect(calls.filter((c) => c.startsWith('dst: CLUSTER SETSLOT'))).toEqual(['dst: CLUSTER SETSLOT 10 STABLE', 'dst: CLUSTER SETSLOT 11 STABLE', 'dst: CLUSTER SETSLOT 12 STABLE']);
     expect(ctx.groups.counts()).toEqual({ 'not-migrated': 3, ongoing: 0, migrated: 0 });
