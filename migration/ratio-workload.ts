@@ -14,7 +14,8 @@ export interface RatioWorkloadOptions {
    * them to the load generator's Recorder, so the store gets the same 100 ms ops rows a
    * `kvnetlab loadgen` run writes.
    */
-  onOp?: (op: 'GET' | 'SET', start: number, end: number, ok: boolean) => void;
+  /** Every operation: performance.now() start and end, its wall-clock end `at` (the sample's), whether it succeeded. */
+  onOp?: (op: 'GET' | 'SET', start: number, end: number, ok: boolean, at: number) => void;
 }
 
 /** One finished operation: its end (Date.now(), for windows and gaps) and latency (ms). */
@@ -69,8 +70,10 @@ export class RatioWorkload {
         await new Promise((r) => setTimeout(r, 2));
       }
       const end = performance.now();
-      this.samples.push({ at: Date.now(), ms: end - t, ok });
-      this.o.onOp?.(write ? 'SET' : 'GET', t, end, ok);
+      // One clock read for the sample and the ops row: two could fall into different 100 ms buckets.
+      const at = Date.now();
+      this.samples.push({ at, ms: end - t, ok });
+      this.o.onOp?.(write ? 'SET' : 'GET', t, end, ok, at);
     }
   }
 }

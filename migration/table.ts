@@ -112,10 +112,16 @@ export async function migrationTable(o: MigrationTableOptions): Promise<Migratio
   const base = new Cluster(o.seeds.map((port) => ({ host: o.host, port })), { scaleReads: 'master', retryDelayOnMoved: 2, maxRedirections: 32, redisOptions: { connectTimeout: 2000 } });
   const keys = keysFor(o.slots, o.keys, 'mt:');
   const cells: Cell[] = [];
-  const rec = o.ops ? new Recorder(['GET', 'SET'], o.ops.runId, o.ops.sink) : undefined;
+  // The recorder's clock is the operation's own end while it records one, so an op lands
+  // in the 100 ms bucket of the sample the in-process figures count (SQL equals them).
+  let opAt: number | undefined;
+  const rec = o.ops ? new Recorder(['GET', 'SET'], o.ops.runId, o.ops.sink, () => opAt ?? Date.now()) : undefined;
   const ticker = rec ? setInterval(() => rec.tick(), 100) : undefined;
-  const onOp = rec ? (op: 'GET' | 'SET', start: number, end: number, ok: boolean) =>
-    rec.record(op, start, start, end, { error: !ok, redirects: 0, moved: 0, ask: 0, retries: 0 }) : undefined;
+  const onOp = rec ? (op: 'GET' | 'SET', start: number, end: number, ok: boolean, at: number) => {
+    opAt = at;
+    rec.record(op, start, start, end, { error: !ok, redirects: 0, moved: 0, ask: 0, retries: 0 });
+    opAt = undefined;
+  } : undefined;
   let [from, to] = o.masters;
   let dataBytes = 0;
   try {
