@@ -78,6 +78,17 @@ export async function setSlotsOn(node: NodeLink, slots: number[], action: 'IMPOR
 
 const bulkSetSlots = new WeakMap<NodeLink, boolean>();
 
+/**
+ * The other masters learn the new owner of `slots` (`owner`, default the destination),
+ * as redis-cli tells them too; the bus would in time. A master that is down learns it
+ * from the bus when it is back: its failure is logged, not thrown.
+ */
+export async function tellOtherMasters(ctx: MigrationContext, slots: number[], owner = ctx.dest.ep.id): Promise<void> {
+  for (const o of ctx.others) {
+    await setSlotsOn(o, slots, 'NODE', owner).catch((e: Error) => ctx.log(`SETSLOTS NODE on ${o.ep.port}: ${e.message}`));
+  }
+}
+
 /** The destination's keys of a slot it imports (ASKING: it does not own the slot). */
 export async function dropPartialCopy(dest: NodeLink, slot: number): Promise<void> {
   for (;;) {

@@ -1,9 +1,7 @@
-import { PeerClient, PeerIoError } from '../cluster/node/peer-client.js';
+import { MigrationLink } from '../cluster/node/migration-link.js';
+import { PeerIoError } from '../cluster/node/peer-client.js';
 import type { Reply } from '../cluster/resp/reply.js';
 import { MigrationError } from './errors.js';
-
-/** The name the coordinator's connections give themselves; the proxy files them under channel `migration`. */
-import { MIGRATION_CLIENT_NAME } from '../proxy/session.js';
 
 /** A node as a migration sees it: its cluster id and public (proxy) address. */
 export interface Endpoint {
@@ -21,25 +19,23 @@ export interface NodeLink {
 }
 
 /**
- * One RESP connection from the coordinator to a node, opened lazily and named
- * `kvnetlab-migration` first (CLIENT SETNAME), so every control byte of a migration
+ * One RESP connection from the coordinator to a node (cluster/node/migration-link.ts:
+ * opened lazily, named `kvnetlab-migration` first), so every control byte of a migration
  * (SETSLOT, GETKEYSINSLOT, MIGRATE) counts as migration traffic at the node's proxy.
+ * Error replies and I/O failures become MigrationErrors.
  */
 export class RespNodeLink implements NodeLink {
-  private peer: PeerClient | undefined;
+  private readonly link: MigrationLink;
 
-  constructor(readonly ep: Endpoint, private readonly timeoutMs: number) {}
+  constructor(readonly ep: Endpoint, timeoutMs: number) {
+    this.link = new MigrationLink(ep.host, ep.port, timeoutMs);
+  }
 
   async call(args: Array<string | number | Buffer>): Promise<Reply> {
     const what = `${args.slice(0, 3).map(String).join(' ')} on ${this.ep.host}:${this.ep.port}`;
     let reply: Reply;
     try {
-      if (!this.peer || this.peer.broken) {
-        this.peer?.close();
-        this.peer = new PeerClient(this.ep.host, this.ep.port, this.timeoutMs);
-        await this.peer.pipeline([['CLIENT', 'SETNAME', MIGRATION_CLIENT_NAME]], this.timeoutMs);
-      }
-      [reply] = await this.peer.pipeline([args], this.timeoutMs);
+      reply = await this.link.call(args);
     } catch (e) {
       if (e instanceof PeerIoError) throw new MigrationError('NODE_UNREACHABLE', `${what}: ${e.message}`);
       throw e;
@@ -49,8 +45,7 @@ export class RespNodeLink implements NodeLink {
   }
 
   close(): void {
-    this.peer?.close();
-    this.peer = undefined;
+    this.link.close();
   }
 }
 

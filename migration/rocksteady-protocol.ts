@@ -1,5 +1,6 @@
 import { formatSlotTokens } from '../cluster/store/slot-tokens.js';
 import type { Reply } from '../cluster/resp/reply.js';
+import { tellOtherMasters } from './copy.js';
 import { MigrationError } from './errors.js';
 import type { MigrationContext, MigrationProtocol } from './protocol.js';
 
@@ -71,24 +72,13 @@ export const rocksteadyProtocol: MigrationProtocol = {
     if (slots.length === 0) return;
     await ctx.dest.call(['KVNETLAB.MIGRATE-IN', 'ABORT']).catch((e: Error) => ctx.log(`ABORT on the destination: ${e.message}`));
     await ctx.source.call(['KVNETLAB.PULL-SOURCE', 'RECLAIM', ...formatSlotTokens(slots)]);
-    await tellOthers(ctx, slots, ctx.source.ep.id);
+    await tellOtherMasters(ctx, slots, ctx.source.ep.id);
     for (const s of slots) ctx.groups.set(s, 'not-migrated');
   },
 };
 
 /** STATUS is polled this often (each poll is ~200 B of migration traffic). */
 const POLL_MS = 50;
-
-/** SETSLOT NODE on every other master, 32 at a time (each rewrites nodes.conf): the abort's belt and braces. */
-async function tellOthers(ctx: MigrationContext, slots: number[], owner: string): Promise<void> {
-  for (const o of ctx.others) {
-    for (let i = 0; i < slots.length; i += 32) {
-      await Promise.all(slots.slice(i, i + 32).map((s) => o.call(['CLUSTER', 'SETSLOT', s, 'NODE', owner])))
-        // A master that is down learns the owner from the bus when it is back.
-        .catch((e: Error) => ctx.log(`SETSLOT NODE on ${o.ep.port}: ${e.message}`));
-    }
-  }
-}
 
 /** KVNETLAB.MIGRATE-IN STATUS: a flat field/value array. */
 function parseStatus(r: Reply): Record<string, string> {

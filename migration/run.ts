@@ -1,3 +1,4 @@
+import { parseSlotTokens } from '../cluster/store/slot-tokens.js';
 import { parseClusterNodes } from '../controller/cluster.js';
 import { MigrationError } from './errors.js';
 import { GroupTable } from './group-state.js';
@@ -57,7 +58,7 @@ export async function runMigration(o: MigrationOptions): Promise<MigrationResult
     const destLine = lines.find((l) => addrPort(l.addr) === o.to.port && l.role === 'master');
     if (!destLine) throw new MigrationError('STEP_FAILED', `no master at port ${o.to.port} in the source's CLUSTER NODES`);
     if (destLine.id === me.id) throw new MigrationError('SAME_NODE', 'source and destination are the same node');
-    const owned = new Set(me.slots.filter((s) => !s.startsWith('[')).flatMap(expand));
+    const owned = new Set(parseSlotTokens(me.slots.filter((s) => !s.startsWith('['))) ?? []);
     const missing = slotsOf(o.slots).filter((s) => !owned.has(s));
     if (missing.length) throw new MigrationError('NOT_OWNER', `the source does not own ${missing.length} slot(s) of ${formatRange(o.slots)}, e.g. ${missing[0]}`);
     const link = (id: string, port: number) => new RespNodeLink({ id, host: o.from.host, port }, timeoutMs);
@@ -93,12 +94,6 @@ export async function runMigration(o: MigrationOptions): Promise<MigrationResult
 /** `ip:port@cport[,hostname]` -> port. */
 function addrPort(addr: string): number {
   return Number(addr.split('@')[0]!.split(':').pop());
-}
-
-/** A CLUSTER NODES slot token: `5` or `0-5460`. */
-function expand(token: string): number[] {
-  const [a, b] = token.split('-').map(Number);
-  return Array.from({ length: (b ?? a!) - a! + 1 }, (_, i) => a! + i);
 }
 
 export type { Endpoint };

@@ -1,6 +1,6 @@
 import { fields, text } from '../cluster/launcher/admin.js';
 import { formatSlotTokens } from '../cluster/store/slot-tokens.js';
-import { dropPartialCopy, openImport, setSlotsOn, slotsServedBy } from './copy.js';
+import { dropPartialCopy, openImport, setSlotsOn, slotsServedBy, tellOtherMasters } from './copy.js';
 import { MigrationError } from './errors.js';
 import { type NodeLink, bulkList } from './node-link.js';
 import type { MigrationContext, MigrationProtocol } from './protocol.js';
@@ -69,7 +69,7 @@ export const sourceProtocol: MigrationProtocol = {
       ctx.tally.forwarded = Number(status.forwarded ?? 0);
       Object.assign(detail, { pauseMs: Date.now() - started, forwarded: ctx.tally.forwarded, commandsSent: Number(status.sent ?? 0) });
       // After the pause: the other masters would learn the owner from the bus; redis-cli tells them too.
-      await tellOthers(ctx, moving);
+      await tellOtherMasters(ctx, moving);
     });
   },
 
@@ -82,7 +82,7 @@ export const sourceProtocol: MigrationProtocol = {
     const claimed = ctx.groups.slots('ongoing').filter((s) => known.has(s) || served?.has(s));
     if (claimed.length > 0) {
       await handOverAtSource(ctx, claimed).catch((e: Error) => ctx.log(`handing ${claimed.length} claimed slot(s) over after all: ${e.message}`));
-      await tellOthers(ctx, claimed);
+      await tellOtherMasters(ctx, claimed);
     }
     await migrateOut(ctx.source, 'ABORT').catch((e: Error) => ctx.log(`MIGRATE-OUT ABORT on the source: ${e.message}`));
     let destAnswers = true;
@@ -107,13 +107,6 @@ export const sourceProtocol: MigrationProtocol = {
 async function handOverAtSource(ctx: MigrationContext, slots: number[]): Promise<void> {
   await migrateOut(ctx.source, 'HANDOVER', ctx.dest.ep.id, ...formatSlotTokens(slots));
   for (const slot of slots) ctx.groups.set(slot, 'migrated');
-}
-
-async function tellOthers(ctx: MigrationContext, slots: number[]): Promise<void> {
-  for (const o of ctx.others) {
-    // A master that is down learns the owner from the bus when it is back.
-    await setSlotsOn(o, slots, 'NODE', ctx.dest.ep.id).catch((e: Error) => ctx.log(`SETSLOTS NODE on ${o.ep.port}: ${e.message}`));
-  }
 }
 
 /** One KVNETLAB.MIGRATE-OUT subcommand on the source. */

@@ -7,7 +7,7 @@ import { isMaster } from '../topology/cluster-node.js';
 import type { ClusterState } from '../topology/state.js';
 import { transition } from '../topology/transition.js';
 import { IncomingGroups } from './rocksteady-groups.js';
-import { MigrationLink } from './rocksteady-link.js';
+import { MigrationLink } from './migration-link.js';
 
 /**
  * The destination of a Rocksteady migration drives it (kvnetlab-only commands):

@@ -3,8 +3,9 @@ import { MIGRATION_CLIENT_NAME } from '../../proxy/session.js';
 import { PeerClient } from './peer-client.js';
 
 /**
- * A node's connection to another node for migration traffic: opened lazily (again after
- * a failure), and named `kvnetlab-migration` before anything else, so the peer's proxy
+ * A connection to a node for migration traffic (Rocksteady's pulls between nodes, the
+ * coordinator's RespNodeLink in migration/node-link.ts): opened lazily (again after a
+ * failure), and named `kvnetlab-migration` before anything else, so the peer's proxy
  * files every byte of it under channel `migration` (proxy/session.ts).
  */
 export class MigrationLink {
