@@ -2,7 +2,7 @@ import { PeerClient, PeerIoError } from '../cluster/node/peer-client.js';
 import type { Reply } from '../cluster/resp/reply.js';
 import { PROXY_COMMAND } from '../proxy/session.js';
 import { formatSlotTokens } from '../cluster/store/slot-tokens.js';
-import { copySlot, dropPartialCopy, dropSourceCopies, openImport, setSlotsOn, slotsServedBy } from './copy.js';
+import { copySlot, dropPartialCopy, dropSourceCopies, openImport, setSlotsOn, slotsServedBy, tellOtherMasters } from './copy.js';
 import { MigrationError } from './errors.js';
 import type { NodeLink } from './node-link.js';
 import type { MigrationContext, MigrationProtocol } from './protocol.js';
@@ -18,40 +18,38 @@ import { handOver } from './redis-protocol.js';
  *   open      dest: IMPORTING for every slot (one KVNETLAB.SETSLOTS on kvnetlab nodes);
  *             proxy: MIGRATION OPEN <dest> <A-B> (+OK once every client connection is routed);
  *             kvnetlab source: MIGRATE-OUT START ... KEEP (its own link to the destination)
- *   copy      per group: proxy GROUP s ongoing (+OK once the commands of s already at the
- *             source are answered) -> the copy, never overwriting what clients wrote at the
- *             destination since (kvnetlab: MIGRATE-OUT GROUP s, the source sends the keys
- *             itself; Redis: GETKEYSINSLOT + MIGRATE COPY) -> proxy GROUP s migrated (+OK once
- *             the reads of s at the source are answered): from then on the proxy sends
- *             everything of s to the destination
- *   handover  kvnetlab: once, for every slot: MIGRATE-OUT PAUSE, dest SETSLOTS NODE (one epoch
- *             bump), source MIGRATE-OUT HANDOVER (its copies dropped, the slots given away in
- *             one turn), END, the other masters SETSLOTS NODE. Redis (no bulk commands):
- *             per group right after its copy, as redis-cli does (copies deleted, SETSLOT NODE
- *             on dest, source, other masters, proxy HANDEDOVER s: no ASKING from then on)
+ *   copy      per group (one slot): proxy GROUP s ongoing (+OK once the commands of s
+ *             already at the source are answered) -> the copy, never overwriting what
+ *             clients wrote at the destination since (kvnetlab: MIGRATE-OUT GROUP s, the
+ *             source sends the keys itself; Redis: GETKEYSINSLOT + MIGRATE COPY) -> proxy
+ *             GROUP s migrated (+OK once the reads of s at the source are answered): from
+ *             then on the proxy sends everything of s to the destination. kvnetlab: the
+ *             next group's `ongoing` travels in the same proxy command, and the destination
+ *             claims copied groups CLAIM_EVERY at a time (one SETSLOTS NODE, then proxy
+ *             HANDEDOVER: no ASKING from then on). Redis (no bulk commands): each group is
+ *             handed over right after its copy, as redis-cli does (copies deleted, SETSLOT
+ *             NODE on dest, source, other masters, proxy HANDEDOVER s)
+ *   handover  kvnetlab: MIGRATE-OUT PAUSE, HANDOVER of every slot at the source (its copies
+ *             dropped, the slots given away in one turn), END, the other masters told
  *   close     proxy: MIGRATION CLOSE; its connections fall back to the raw relay as they
  *             go idle, and clients learn the new owner from the source's -MOVED
  *
- * So on kvnetlab nodes the control traffic per group is three short commands (two to the
- * proxy, one to the source), the rest is per migration: the server-side extra is the
- * smallest of the five protocols. In the coordinator's group table a group is `migrated`
- * once handed over (the proxy's own table says `migrated` as soon as it is copied).
+ * So on kvnetlab nodes the control traffic per group is two short commands (one to the
+ * proxy, one to the source), the rest is per batch of claims or per migration. In the
+ * coordinator's group table a group is `migrated` once the destination claimed it (the
+ * proxy's own table says `migrated` as soon as it is copied).
  *
- * Abort: MIGRATION CLOSE (closing the control connection has the same effect); a
- * kvnetlab source stops (MIGRATE-OUT ABORT), or, if the destination claimed the slots
- * already, hands them over all the same (it has every write: the proxy sent them there);
- * every group not handed over goes back to not-migrated, the destination forgets
- * IMPORTING and its partial copies. The source never left the ownership of those.
+ * Abort (see `abort`): the destination, if it answers, says which slots it serves; those
+ * and the groups copied but not claimed yet go forward (claimed now), the group in
+ * progress and the rest go back to the source, whose copies were kept until the end.
  */
 /** Per running migration: its proxy control, whether the lean path runs, the groups copied and not claimed yet. */
 const controls = new WeakMap<MigrationContext, { ctl: ProxyControl; lean: boolean; copied: number[] }>();
 
 /**
- * kvnetlab nodes: slots per group (NetMigrate's groups are key ranges: one state change
- * at the proxy and one copy command per group, so the control traffic is per group) and
- * copied slots the destination claims in one command.
+ * kvnetlab nodes: copied groups the destination claims in one command. (Wider groups, 2
+ * or 4 slots a state change, saved control bytes but duplicated more reads than they saved.)
  */
-const GROUP_SLOTS = 1;
 const CLAIM_EVERY = 16;
 
 export const proxyProtocol: MigrationProtocol = {
@@ -82,22 +80,19 @@ export const proxyProtocol: MigrationProtocol = {
         copied.length = 0;
       };
       if (lean) {
-        // Groups of GROUP_SLOTS slots: each changes state at the proxy and is copied as one
-        // (the previous group's `migrated` travels with the next one's `ongoing`).
-        const groups: number[][] = [];
-        for (let i = 0; i < slots.length; i += GROUP_SLOTS) groups.push(slots.slice(i, i + GROUP_SLOTS));
-        await ctl.call(['GROUP', ...formatSlotTokens(groups[0]!), 'ongoing']);
-        for (const [i, group] of groups.entries()) {
-          for (const slot of group) ctx.groups.set(slot, 'ongoing');
-          const sent = await ctx.source.call(['KVNETLAB.MIGRATE-OUT', 'GROUP', ...formatSlotTokens(group)]);
+        await ctl.call(['GROUP', slots[0]!, 'ongoing']);
+        for (const [i, slot] of slots.entries()) {
+          ctx.groups.set(slot, 'ongoing');
+          const sent = await ctx.source.call(['KVNETLAB.MIGRATE-OUT', 'GROUP', slot]);
           ctx.tally.keys += sent.t === 'int' ? sent.v : 0;
           ctx.tally.batches++;
           // From here no read of the group goes to the source: the destination may claim it.
-          const next = groups[i + 1];
-          await ctl.call(['GROUP', ...formatSlotTokens(group), 'migrated', ...(next ? [...formatSlotTokens(next), 'ongoing'] : [])]);
-          copied.push(...group);
+          // The next group's `ongoing` travels in the same command.
+          const next = slots[i + 1];
+          await ctl.call(['GROUP', slot, 'migrated', ...(next === undefined ? [] : [next, 'ongoing'])]);
+          copied.push(slot);
           if (copied.length >= CLAIM_EVERY) await claim();
-          for (const slot of group) await ctx.afterGroup(slot);
+          await ctx.afterGroup(slot);
         }
       } else {
         for (const slot of slots) {
@@ -186,7 +181,7 @@ async function handOverAtSource(ctx: MigrationContext, slots: number[]): Promise
   await ctx.source.call(['KVNETLAB.MIGRATE-OUT', 'HANDOVER', ctx.dest.ep.id, ...formatSlotTokens(slots)]);
   await ctx.source.call(['KVNETLAB.MIGRATE-OUT', 'END']);
   for (const slot of slots) if (ctx.groups.stateOf(slot) !== 'migrated') ctx.groups.set(slot, 'migrated');
-  for (const o of ctx.others) await setSlotsOn(o, slots, 'NODE', ctx.dest.ep.id).catch((e: Error) => ctx.log(`SETSLOTS NODE on ${o.ep.port}: ${e.message}`));
+  await tellOtherMasters(ctx, slots);
 }
 
 /** Whether the source is a kvnetlab node (it copies a group itself: KVNETLAB.MIGRATE-OUT). */

@@ -2,7 +2,7 @@ import type { Command, Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { keyHashSlot } from '../cluster/store/slot.js';
 import { GroupTable } from './group-state.js';
-import { MigrationRouter, type RouterRules } from './router.js';
+import { MigrationRouter } from './router.js';
 
 /**
  * A node as the router sees it: GET/SET on a map, ASKING recorded. Commands answer on
@@ -28,13 +28,13 @@ function fakeNode() {
   return { data, log, conn: conn as unknown as Redis };
 }
 
-function rig(rules: RouterRules) {
+function rig() {
   const key = 'k1';
   const slot = keyHashSlot(key);
   const source = fakeNode();
   const dest = fakeNode();
   const groups = new GroupTable([slot]);
-  const router = new MigrationRouter(rules, groups, dest.conn);
+  const router = new MigrationRouter(groups, dest.conn);
   const base = {
     get: async (k: string) => { source.log.push(`get ${k}`); return source.data.get(k) ?? null; },
     set: async (k: string, v: string) => { source.log.push(`set ${k}`); source.data.set(k, v); return 'OK'; },
@@ -44,7 +44,7 @@ function rig(rules: RouterRules) {
 
 describe('migration router (Fulva\'s client)', () => {
   it('router: inactive, or a key outside the move, goes to the cluster client only', async () => {
-    const r = rig('fulva');
+    const r = rig();
     await r.client.set(r.key, 'a');
     r.router.active = true;
     await r.client.set('other-key-not-moving', 'b');
@@ -53,7 +53,7 @@ describe('migration router (Fulva\'s client)', () => {
   });
 
   it('router fulva: writes to the destination from the start; reads of groups not migrated go to both', async () => {
-    const r = rig('fulva');
+    const r = rig();
     r.source.data.set(r.key, 'old');
     r.router.active = true;
     expect(await r.client.get(r.key)).toBe('old');
@@ -64,7 +64,7 @@ describe('migration router (Fulva\'s client)', () => {
   });
 
   it('router: drain waits for operations sent to the source before the call, not for later ones', async () => {
-    const r = rig('fulva');
+    const r = rig();
     r.router.active = true;
     let release = () => undefined as void;
     const slow = new Promise<void>((res) => (release = res));

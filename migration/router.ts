@@ -13,8 +13,6 @@ import type { KvClient } from './versioned-workload.js';
  * (RESTORE without REPLACE), so a value at the destination is at least as new as the
  * source's. Deletes are not routed (the workloads here only SET and GET).
  */
-export type RouterRules = 'fulva';
-
 export interface RouterCounters {
   /** Reads sent to both nodes (the second one is extra client traffic). */
   duplicateReads: number;
@@ -29,7 +27,6 @@ export class MigrationRouter {
   private readonly inflight = new Set<{ slot: number; done: Promise<unknown> }>();
 
   constructor(
-    readonly rules: RouterRules,
     readonly groups: GroupTable,
     /** The destination, for ASKING reads/writes (client traffic). */
     private readonly dest: Redis,
@@ -101,13 +98,13 @@ export class MigrationRouter {
 }
 
 /** A Fulva client with its own connection to the destination (its reads and writes there are client traffic). */
-export async function connectRouter(rules: RouterRules, groups: GroupTable, dest: { host: string; port: number }): Promise<{ router: MigrationRouter; close(): void }> {
+export async function connectRouter(groups: GroupTable, dest: { host: string; port: number }): Promise<{ router: MigrationRouter; close(): void }> {
   const { Redis } = await import('ioredis');
   const direct = new Redis({ host: dest.host, port: dest.port, enableReadyCheck: false, maxRetriesPerRequest: 2, connectTimeout: 2000 });
   // A destination that dies fails the operations routed to it; the connection's own error events are not news.
   direct.on('error', () => undefined);
   return {
-    router: new MigrationRouter(rules, groups, direct),
+    router: new MigrationRouter(groups, direct),
     close: () => direct.disconnect(),
   };
 }

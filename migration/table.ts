@@ -4,7 +4,7 @@ import type { ProtocolName } from './protocol.js';
 import { runsOnTheCluster } from './protocols.js';
 import { RatioWorkload, downtime, windowStats } from './ratio-workload.js';
 import { fulvaProtocol } from './fulva-protocol.js';
-import { type RouterRules, connectRouter } from './router.js';
+import { connectRouter } from './router.js';
 import { runMigration } from './run.js';
 import { keysFor } from './keys.js';
 import { type SlotRange, formatRange, slotsOf } from './slots.js';
@@ -132,7 +132,7 @@ export async function migrationTable(o: MigrationTableOptions): Promise<Migratio
     for (const protocol of o.protocols) {
       for (const ratio of o.writeRatios) {
         const groups = new GroupTable(slotsOf(o.slots));
-        const routed = runsOnTheCluster(protocol) ? undefined : await connectRouter(protocol as RouterRules, groups, { host: o.host, port: to });
+        const routed = runsOnTheCluster(protocol) ? undefined : await connectRouter(groups, { host: o.host, port: to });
         const wl = new RatioWorkload(routed ? routed.router.client(base) : base, { keys, clients: o.clients, writeRatio: ratio / 100, valueBytes: o.valueBytes, maxOps: o.maxOpsPerCell ?? 2_000_000, seed: ratio + 1, onOp });
         wl.start();
         const t0 = Date.now();

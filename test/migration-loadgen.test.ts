@@ -27,7 +27,7 @@ describe('migration with the load generator', () => {
     const [src, dst] = c.state.nodes.filter((n) => n.role === 'master');
     const range = parseSlotRange('0-299');
     const groups = new GroupTable(slotsOf(range));
-    const { router, close } = await connectRouter('fulva', groups, { host: '127.0.0.1', port: dst!.port });
+    const { router, close } = await connectRouter(groups, { host: '127.0.0.1', port: dst!.port });
     let moving: Promise<MigrationResult> | undefined;
     try {
       const s = await runLoadgen({

@@ -37,7 +37,7 @@ describe('migration, routed protocols', () => {
       const [src, dst] = c.state.nodes.filter((n) => n.role === 'master');
       const range = parseSlotRange(slots);
       const groups = new GroupTable(slotsOf(range));
-      const { router, close } = await connectRouter(protocol, groups, { host: '127.0.0.1', port: dst!.port });
+      const { router, close } = await connectRouter(groups, { host: '127.0.0.1', port: dst!.port });
       try {
         const keys = keysFor(range, 200, `${protocol}:`);
         const wl = new VersionedWorkload(router.client(base), { keys, writers: 4, readers: 4, writePauseMs: 2, maxOps: 100_000, valueBytes: 64 });

@@ -42,7 +42,7 @@ describe('migration on redis-server', () => {
       const [src, dst] = c.state.nodes.filter((n) => n.role === 'master');
       const range = parseSlotRange(slots);
       const groups = new GroupTable(slotsOf(range));
-      const routed = protocol === 'redis' ? undefined : await connectRouter('fulva', groups, { host: '127.0.0.1', port: dst!.port });
+      const routed = protocol === 'redis' ? undefined : await connectRouter(groups, { host: '127.0.0.1', port: dst!.port });
       try {
         const keys = keysFor(range, 150, `rs-${protocol}:`);
         const wl = new VersionedWorkload(routed ? routed.router.client(base) : base, { keys, writers: 3, readers: 3, writePauseMs: 2, maxOps: 60_000 });

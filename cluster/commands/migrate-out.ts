@@ -12,7 +12,7 @@ import type { CommandContext, CommandSpec } from './types.js';
  *   START <dest-host> <dest-port> [TIMEOUT ms] [BATCH keys] [KEEP] SLOTS <slot|a-b> ...
  *                       open the link to the destination (its announced address), forward from now on;
  *                       KEEP: the copy never overwrites a key the destination has (no REPLACE, BUSYKEY ok)
- *   GROUP <slot|a-b> ... copy a group (one or more slots) now; answers the keys sent once the destination acknowledged them
+ *   GROUP <slot>        copy one group now; answers the keys sent once the destination acknowledged them
  *   PAUSE [max-ms]      hold commands on the moving slots; answers once every forward is acknowledged
  *   HANDOVER <node-id> <slot|a-b> ...
  *                       drop the slots' keys here and give them to <node-id> (CLUSTER SETSLOT
@@ -87,14 +87,10 @@ function handover(ctx: CommandContext, args: Buffer[]): Reply {
 const table: Record<string, Subcommand> = {
   start: { arity: -6, execute: (ctx, args) => guarded(() => start(ctx, args)) },
   group: {
-    arity: -3,
+    arity: 3,
     execute: (ctx, args) => guarded(async () => {
-      // One slot, or several (`A-B` runs): a group of slots copied one after the other.
-      const slots = parseSlotTokens(args.slice(2).map((a) => a.toString('latin1')));
-      if (!slots || slots.length === 0) return err('ERR Invalid or out of range slot');
-      let sent = 0;
-      for (const slot of slots) sent += await service(ctx).copyGroup(slot);
-      return int(sent);
+      const slot = parseSlotTokens([args[2].toString('latin1')]);
+      return slot?.length !== 1 ? err('ERR Invalid or out of range slot') : int(await service(ctx).copyGroup(slot[0]!));
     }),
   },
   pause: {

@@ -85,16 +85,13 @@ export class ControlConnection {
         // "s migrated s+1 ongoing" in one command: one round trip a group).
         if (rest.length === 0 || rest.length % 2 !== 0) throw new Error('GROUP <slot> ongoing|migrated [<slot> ongoing|migrated ...]');
         for (let i = 0; i < rest.length; i += 2) {
-          // A slot or an `A-B` run: a group of several slots changes state together.
-          const slots = parseSlotTokens([rest[i]!]);
-          if (!slots) throw new Error(`slot ${rest[i]} is not part of the open migration`);
+          const slot = this.slotOf(mig, rest[i]);
           const to = rest[i + 1] as GroupState;
           if (to !== 'ongoing' && to !== 'migrated') throw new Error('GROUP <slot> ongoing|migrated');
-          for (const s of slots) this.slotOf(mig, String(s)); // every slot part of the open migration, before any change
-          for (const s of slots) mig!.set(s, to);
+          mig!.set(slot, to);
           // ongoing: writes of the slot already at the node land before the copy reads it;
           // migrated: reads at the node are answered before the coordinator deletes its copies.
-          for (const s of slots) await mig!.drain(s, to === 'migrated');
+          await mig!.drain(slot, to === 'migrated');
         }
         return '+OK\r\n';
       }
